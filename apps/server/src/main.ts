@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import type { DestinationStream } from 'pino';
+import { pino } from 'pino';
+import { loadConfig, type Config } from './config';
+import { openDatabase, migrateToLatest, pingDatabase, type Db } from './adapters/postgres/database';
+import { UserRepository } from './adapters/postgres/user-repository';
+import { RefreshTokenRepository } from './adapters/postgres/refresh-token-repository';
+import { SystemClock } from './adapters/clock/system-clock';
+import { InProcessRuntimeState } from './adapters/local/in-process-runtime-state';
+import { InProcessBus } from './adapters/local/in-process-bus';
+import { RedisRuntimeState } from './adapters/redis/redis-runtime-state';
+import { RedisBus } from './adapters/redis/redis-bus';
+import { buildApp } from './api/app';
+import { loggerOptions } from './api/logger-options';
+import { healthRoutes, type ReadinessCheck } from './api/routes/health-routes';
+import { authRoutes } from './api/routes/auth-routes';
+import { AccessTokens } from './security/access-tokens';
+import { PasswordHasher } from './security/password-hasher';
+import { loadOrCreateKeys } from './security/master-keys';
+import { CredentialVault } from './security/credential-vault';
+import { AuthService } from './services/auth-service';
+import type { Clock } from './ports/clock';
+import type { Bus } from './ports/bus';
+import type { RuntimeState } from './ports/runtime-state';
+
+export interface PlatformOverrides {
+  clock?: Clock;
+  logStream?: DestinationStream;
+  /** use an existing database (tests isolate schemas this way) */
+  db?: Db;
+  /** PostgreSQL schema for DATABASE_URL, so test runs do not collide */
+  dbSchema?: string;
+  /** prefix for Redis keys and channels */
+  redisPrefix?: string;
+}
+
+export interface Platform {
+  config: Config;
+  app: FastifyInstance;
+  db: Db;
+  runtime: RuntimeState;
+  bus: Bus;
+  clock: Clock;
+  vault: CredentialVault;
+  close(): Promise<void>;
+}
+
+/** The composition root: the only place that knows every concrete adapter. */
+export async function buildPlatform(config: Config, o: PlatformOverrides = {}): Promise<Platform> {
+  const log = pino(loggerOptions(config.LOG_LEVEL), o.logStream);
+  const clock = o.clock ?? new SystemClock();
+  const now = () => clock.now();
+  const dataDir = resolve(config.ATS_DATA_DIR);
+
+  const keys = loadOrCreateKeys(dataDir, config);
+  for (const name of keys.generated) {
+    log.warn({ file: `${dataDir}/${name}` }, `generated a new ${name.replace('.key', '')} for embedded mode; keep this file safe and back it up with the data directory`);
+  }
+
+  const db =
+    o.db ??
+    (config.DATABASE_URL
+      ? await openDatabase({ kind: 'postgres', url: config.DATABASE_URL, schema: o.dbSchema })
+      : await openDatabase({ kind: 'pglite', dataDir: resolve(dataDir, 'pglite') }));
+  const applied = await migrateToLatest(db);
+  if (applied.length) log.info({ applied }, 'database migrated');
+
+  let runtime: RuntimeState;
+  let bus: Bus;
+  const checks: Record<string, ReadinessCheck> = { database: () => pingDatabase(db) };
+  if (config.REDIS_URL) {
+    const redisOpts = { maxRetriesPerRequest: 2 } as const;
+    const main = new Redis(config.REDIS_URL, redisOpts);
+    const pub = new Redis(config.REDIS_URL, redisOpts);
+    const sub = new Redis(config.REDIS_URL, { ...redisOpts, maxRetriesPerRequest: null });
+    for (const c of [main, pub, sub]) c.on('error', (e: Error) => log.warn({ err: e.message }, 'redis connection error'));
+    const prefix = o.redisPrefix ?? 'ats:';
+    runtime = new RedisRuntimeState(main, prefix);
+    bus = new RedisBus(pub, sub, `${prefix}bus:`);
+    checks.redis = () => runtime.ping();
+  } else {
+    runtime = new InProcessRuntimeState(now);
+    bus = new InProcessBus();
+  }
+
+  const vault = new CredentialVault(keys.aesKeys);
+  const accessTokens = new AccessTokens(keys.jwtSecret, now);
+  const auth = new AuthService({
+    users: new UserRepository(db),
+    refreshTokens: new RefreshTokenRepository(db),
+    hasher: new PasswordHasher(),
+    accessTokens,
+    runtime,
+    now,
+  });
+
+  const app = await buildApp({
+    logLevel: config.LOG_LEVEL,
+    corsOrigins: config.CORS_ORIGINS,
+    accessTokens,
+    logStream: o.logStream,
+    routes: (a) => {
+      healthRoutes(a, checks);
+      authRoutes(a, auth);
+    },
+  });
+
+  return {
+    config,
+    app,
+    db,
+    runtime,
+    bus,
+    clock,
+    vault,
+    close: async () => {
+      await app.close();
+      await bus.close();
+      await runtime.close();
+      if (!o.db) await db.destroy();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  }
+  const platform = await buildPlatform(config);
+  const address = await platform.app.listen({ port: config.PORT, host: config.HOST });
+  platform.app.log.info({ mode: config.mode, roles: config.roles, instance: randomUUID() }, `listening on ${address}`);
+  const shutdown = (signal: string): void => {
+    platform.app.log.info({ signal }, 'shutting down');
+    void platform.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  await main();
+}

@@ -1,0 +1,3 @@
+export * from './seeded-random';
+export * from './nse-instruments';
+export * from './sim-market';
