@@ -9,6 +9,8 @@ import { loadConfig, type Config } from './config';
 import { openDatabase, migrateToLatest, pingDatabase, type Db } from './adapters/postgres/database';
 import { UserRepository } from './adapters/postgres/user-repository';
 import { RefreshTokenRepository } from './adapters/postgres/refresh-token-repository';
+import { BrokerAccountRepository } from './adapters/postgres/broker-account-repository';
+import { strategyUsesBroker } from './adapters/postgres/broker-usage-query';
 import { SystemClock } from './adapters/clock/system-clock';
 import { InProcessRuntimeState } from './adapters/local/in-process-runtime-state';
 import { InProcessBus } from './adapters/local/in-process-bus';
@@ -23,6 +25,22 @@ import { PasswordHasher } from './security/password-hasher';
 import { loadOrCreateKeys } from './security/master-keys';
 import { CredentialVault } from './security/credential-vault';
 import { AuthService } from './services/auth-service';
+import { StrategyRepository } from './adapters/postgres/strategy-repository';
+import { RunRepository } from './adapters/postgres/run-repository';
+import { OrderIntentRepository } from './adapters/postgres/order-intent-repository';
+import { TradingCalendar } from './domain/trading-calendar';
+import { StrategyService } from './services/strategy-service';
+import { strategyRoutes } from './api/routes/strategy-routes';
+import { BrokerService } from './services/broker-service';
+import { InstrumentCatalogService } from './services/instrument-catalog-service';
+import { scheduleDailyTokenCheck } from './services/token-check-schedule';
+import { brokerRoutes } from './api/routes/broker-routes';
+import { instrumentRoutes } from './api/routes/instrument-routes';
+import { LoginState } from './security/login-state';
+import { buildBrokerConnectors } from './brokers/broker-connectors';
+import { SimMarket } from '@ats/market-sim';
+import { RunSupervisor, type SupervisorOptions } from './engine/run-supervisor';
+import { liveRoutes } from './api/routes/live-routes';
 import type { Clock } from './ports/clock';
 import type { Bus } from './ports/bus';
 import type { RuntimeState } from './ports/runtime-state';
@@ -36,6 +54,9 @@ export interface PlatformOverrides {
   dbSchema?: string;
   /** prefix for Redis keys and channels */
   redisPrefix?: string;
+  /** the simulated market behind the Paper broker (tests script prices on it) */
+  paperMarket?: SimMarket;
+  engineOptions?: Partial<SupervisorOptions>;
 }
 
 export interface Platform {
@@ -46,6 +67,9 @@ export interface Platform {
   bus: Bus;
   clock: Clock;
   vault: CredentialVault;
+  brokers: BrokerService;
+  catalog: InstrumentCatalogService;
+  engine: RunSupervisor | null;
   close(): Promise<void>;
 }
 
@@ -98,6 +122,55 @@ export async function buildPlatform(config: Config, o: PlatformOverrides = {}): 
     now,
   });
 
+  const paperMarket = o.paperMarket ?? new SimMarket({ seed: Math.floor(now()) % 2 ** 31, now });
+  const connectors = buildBrokerConnectors(config, { clock, paperMarket });
+  const brokers = new BrokerService({
+    accounts: new BrokerAccountRepository(db),
+    connectors,
+    vault,
+    loginState: new LoginState(keys.jwtSecret, now),
+    bus,
+    now,
+    inUse: (userId, accountId) => strategyUsesBroker(db, userId, accountId),
+    onConnected: (kind) => catalog.invalidate(kind),
+  });
+  const catalog = new InstrumentCatalogService((kind) => brokers.instrumentsOf(kind), now);
+  const stopTokenCheck = config.roles.engine
+    ? scheduleDailyTokenCheck(
+        clock,
+        async () => log.info(await brokers.dailyTokenCheck(), 'pre-open broker token check'),
+        (e) => log.error({ err: e }, 'pre-open broker token check failed'),
+      )
+    : () => undefined;
+
+  const calendar = new TradingCalendar({
+    mode: config.ATS_CALENDAR === 'nse' ? 'exchange' : 'always-open',
+    squareOffCutoff: config.ATS_SQUARE_OFF_TIME,
+  });
+  const strategyStore = new StrategyRepository(db);
+  const runStore = new RunRepository(db);
+  const intentStore = new OrderIntentRepository(db);
+  const strategies = new StrategyService({
+    strategies: strategyStore,
+    runs: runStore,
+    orders: intentStore,
+    brokerAccounts: new BrokerAccountRepository(db),
+    catalog,
+    runtime,
+    bus,
+    calendar,
+    maxQuantity: config.ATS_MAX_QUANTITY,
+    now,
+    log,
+  });
+
+  const engine = config.roles.engine
+    ? new RunSupervisor(
+        { runs: runStore, strategies: strategyStore, intents: intentStore, directory: brokers, runtime, bus, clock, calendar, log: log.child({ role: 'engine' }) },
+        { entryGraceMs: config.ATS_ENTRY_GRACE_MS, feedStaleMs: config.ATS_FEED_STALE_MS, ...o.engineOptions },
+      )
+    : null;
+
   const app = await buildApp({
     logLevel: config.LOG_LEVEL,
     corsOrigins: config.CORS_ORIGINS,
@@ -106,19 +179,32 @@ export async function buildPlatform(config: Config, o: PlatformOverrides = {}): 
     routes: (a) => {
       healthRoutes(a, checks);
       authRoutes(a, auth);
+      strategyRoutes(a, strategies);
+      brokerRoutes(a, brokers);
+      instrumentRoutes(a, catalog, brokers);
+      return liveRoutes(a, { bus, accessTokens });
     },
   });
+
+  await engine?.start();
 
   return {
     config,
     app,
+    engine,
     db,
     runtime,
     bus,
     clock,
     vault,
+    brokers,
+    catalog,
     close: async () => {
+      stopTokenCheck();
+      await engine?.stop();
       await app.close();
+      await brokers.close();
+      for (const c of connectors.values()) (c as { stop?: () => void }).stop?.();
       await bus.close();
       await runtime.close();
       if (!o.db) await db.destroy();

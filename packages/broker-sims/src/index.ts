@@ -7,3 +7,7 @@ export * from './core/sim-exchange';
 export * from './core/sim-server';
 export * from './core/token-registry';
 export * from './sim-registry';
+export * from './angelone';
+export * from './zerodha';
+export * from './fyers';
+export * from './dhan';

@@ -25,9 +25,18 @@ export const REDACT_PATHS = [
   'feedToken',
 ].flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `req.headers.${k}`, `headers.${k}`]);
 
+/**
+ * Query strings are dropped from logged URLs: redirect-login callbacks and the WebSocket carry
+ * one-time codes and tokens there (`request_token`, `auth_code`, `access_token`).
+ */
+function requestSerializer(req: { method?: string; url?: string; id?: string; ip?: string }): Record<string, unknown> {
+  return { method: req.method, url: (req.url ?? '').split('?')[0], id: req.id, ip: req.ip };
+}
+
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
+    serializers: { req: requestSerializer },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { service: 'ats' },
     timestamp: () => `,"time":"${new Date().toISOString()}"`,

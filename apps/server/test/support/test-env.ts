@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
 /**
@@ -12,13 +14,20 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 }
 
+/** Where every test process appends the server logs it produced; scanned for secrets after the run. */
+export const TEST_LOG_DIR = join(new URL('../../../..', import.meta.url).pathname, '.tmp', 'test-logs');
+
 /** Every log line a test produces, so a suite can prove no secret was written. */
 export const capturedLogs: string[] = [];
 
 export function captureStream(): Writable {
+  mkdirSync(TEST_LOG_DIR, { recursive: true });
+  const file = join(TEST_LOG_DIR, `${process.pid}.log`);
   return new Writable({
     write(chunk: Buffer, _enc, cb) {
-      capturedLogs.push(chunk.toString('utf8'));
+      const line = chunk.toString('utf8');
+      capturedLogs.push(line);
+      appendFileSync(file, line);
       cb();
     },
   });

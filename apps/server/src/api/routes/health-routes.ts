@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { HealthResponse, ReadyResponse } from '@ats/contracts';
+import { withTimeout } from '../../async/with-timeout';
 
 export type ReadinessCheck = () => Promise<void>;
 
@@ -15,7 +16,7 @@ export function healthRoutes(app: FastifyInstance, checks: Record<string, Readin
       const results = await Promise.all(
         Object.entries(checks).map(async ([name, check]) => {
           try {
-            await withTimeout(check(), 2_000);
+            await withTimeout(check(), 2_000, name);
             return [name, { ok: true }] as const;
           } catch (e) {
             return [name, { ok: false, error: e instanceof Error ? e.message : String(e) }] as const;
@@ -26,20 +27,4 @@ export function healthRoutes(app: FastifyInstance, checks: Record<string, Readin
       return reply.code(body.status === 'ready' ? 200 : 503).send(body);
     },
   );
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
 }

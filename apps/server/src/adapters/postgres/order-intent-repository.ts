@@ -1,0 +1,124 @@
+import type { Selectable } from 'kysely';
+import type { InstrumentId } from '../../domain/instrument';
+import type { OrderIntent, OrderLeg, OrderStatus, Side } from '../../domain/order';
+import type { Paise } from '../../domain/price';
+import type { OrderIntentRecord, OrderIntentStore, OrderOutcome, Page, PageRequest } from '../../ports/strategy-store';
+import { isUuid } from './broker-account-repository';
+import type { Db } from './database';
+import type { Database } from './schema';
+import { decodeTimeCursor, encodeTimeCursor, pageOf } from './strategy-repository';
+
+type Row = Selectable<Database['order_intents']> & { trading_date: string };
+
+export class OrderIntentRepository implements OrderIntentStore {
+  constructor(private readonly db: Db) {}
+
+  async insert(i: OrderIntent & { id: string; userId: string; strategyId: string }, at: number): Promise<{ created: boolean; intent: OrderIntentRecord }> {
+    // ON CONFLICT DO NOTHING (no target) covers both unique keys: the attempt and the client order id.
+    const inserted = await this.db
+      .insertInto('order_intents')
+      .values({
+        id: i.id,
+        run_id: i.runId,
+        strategy_id: i.strategyId,
+        user_id: i.userId,
+        leg: i.leg,
+        attempt: i.attempt,
+        client_order_id: i.clientOrderId,
+        side: i.side,
+        instrument: i.instrument,
+        quantity: i.quantity,
+        reason: i.reason,
+        status: 'PENDING',
+        filled_quantity: 0,
+        created_at: new Date(at),
+        updated_at: new Date(at),
+      })
+      .onConflict((oc) => oc.doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    const existing = await this.select()
+      .where((eb) =>
+        eb.or([
+          eb('o.client_order_id', '=', i.clientOrderId),
+          eb.and([eb('o.run_id', '=', i.runId), eb('o.leg', '=', i.leg), eb('o.attempt', '=', i.attempt)]),
+        ]),
+      )
+      .orderBy('o.created_at')
+      .executeTakeFirstOrThrow();
+    return { created: inserted !== undefined, intent: toRecord(existing) };
+  }
+
+  async recordOutcome(clientOrderId: string, o: OrderOutcome, at: number): Promise<OrderIntentRecord | null> {
+    const updated = await this.db
+      .updateTable('order_intents')
+      .set({
+        ...(o.status !== undefined && { status: o.status }),
+        ...(o.brokerOrderId !== undefined && { broker_order_id: o.brokerOrderId }),
+        ...(o.filledQuantity !== undefined && { filled_quantity: o.filledQuantity }),
+        ...(o.averagePricePaise !== undefined && { average_price_paise: o.averagePricePaise }),
+        ...(o.message !== undefined && { message: o.message }),
+        updated_at: new Date(at),
+      })
+      .where('client_order_id', '=', clientOrderId)
+      .returning('id')
+      .executeTakeFirst();
+    if (!updated) return null;
+    const row = await this.select().where('o.id', '=', updated.id).executeTakeFirstOrThrow();
+    return toRecord(row);
+  }
+
+  async forRun(runId: string): Promise<OrderIntentRecord[]> {
+    if (!isUuid(runId)) return [];
+    const rows = await this.select().where('o.run_id', '=', runId).orderBy('o.created_at').orderBy('o.leg').orderBy('o.attempt').execute();
+    return rows.map(toRecord);
+  }
+
+  async listForStrategy(userId: string, strategyId: string, page: PageRequest): Promise<Page<OrderIntentRecord>> {
+    if (!isUuid(strategyId)) return { items: [], nextCursor: null };
+    let query = this.select()
+      .where('o.strategy_id', '=', strategyId)
+      .where('o.user_id', '=', userId)
+      .orderBy('o.created_at', 'desc')
+      .orderBy('o.id', 'desc')
+      .limit(page.limit + 1);
+    if (page.cursor !== undefined) {
+      const c = decodeTimeCursor(page.cursor);
+      query = query.where((eb) => eb(eb.refTuple('o.created_at', 'o.id'), '<', eb.tuple(new Date(c.ts), c.id)));
+    }
+    const rows = await query.execute();
+    return pageOf(rows.map(toRecord), page.limit, (r) => encodeTimeCursor(r.createdAt, r.id));
+  }
+
+  private select() {
+    return this.db
+      .selectFrom('order_intents as o')
+      .innerJoin('strategy_runs as r', 'r.id', 'o.run_id')
+      .selectAll('o')
+      .select('r.trading_date');
+  }
+}
+
+function toRecord(r: Row): OrderIntentRecord {
+  return {
+    id: r.id,
+    clientOrderId: r.client_order_id,
+    runId: r.run_id,
+    strategyId: r.strategy_id,
+    userId: r.user_id,
+    tradingDate: r.trading_date,
+    leg: r.leg as OrderLeg,
+    attempt: r.attempt,
+    side: r.side as Side,
+    instrument: r.instrument as InstrumentId,
+    quantity: r.quantity,
+    reason: r.reason,
+    status: r.status as OrderStatus,
+    brokerOrderId: r.broker_order_id,
+    filledQuantity: r.filled_quantity,
+    averagePricePaise: r.average_price_paise === null ? null : (Number(r.average_price_paise) as Paise),
+    message: r.message,
+    createdAt: new Date(r.created_at).getTime(),
+    updatedAt: new Date(r.updated_at).getTime(),
+  };
+}

@@ -1,0 +1,208 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { InstrumentId } from '../../domain/instrument';
+import type { Paise } from '../../domain/price';
+import { RUN_PHASES, TERMINAL_PHASES, type ExitCause, type Run, type RunEventRecord, type RunPhase } from '../../domain/run-state-machine';
+import type { RunArm, RunRecord, RunStore, RunTransition, RunWriteResult, StrategyRecord } from '../../ports/strategy-store';
+import { isUuid } from './broker-account-repository';
+import type { Db } from './database';
+import type { Database } from './schema';
+import { insertEvents, strategyEvent, writeStrategy, type EventInsert } from './strategy-repository';
+
+type RunRow = Selectable<Database['strategy_runs']>;
+
+const OPEN_PHASES = RUN_PHASES.filter((p) => !TERMINAL_PHASES.has(p));
+
+/** Thrown inside a transaction to roll it back; never escapes this file. */
+class VersionConflict extends Error {}
+
+function isUniqueViolation(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: string }).code === '23505';
+}
+
+export class RunRepository implements RunStore {
+  constructor(private readonly db: Db) {}
+
+  async arm(a: RunArm, at: number): Promise<RunWriteResult | null> {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        let strategy: StrategyRecord | null = null;
+        if (a.strategy) {
+          strategy = await writeStrategy(trx, a.userId, a.strategy, at);
+          if (!strategy) throw new VersionConflict();
+        }
+        const row = await trx
+          .insertInto('strategy_runs')
+          .values({
+            ...runColumns(a.run),
+            id: a.run.id,
+            strategy_id: a.run.strategyId,
+            user_id: a.userId,
+            broker_account_id: a.brokerAccountId,
+            instrument: a.instrument,
+            trading_date: a.run.tradingDate,
+            last_action: a.event.cause,
+            next_action_at: a.nextActionAt === null ? null : new Date(a.nextActionAt),
+            version: 1,
+            created_at: new Date(at),
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        const run = toRunRecord(row);
+        const strategyEvents = a.strategy && strategy ? a.strategy.events.map((e) => strategyEvent(strategy, e)) : [];
+        const events = await insertEvents(trx, [...strategyEvents, runEvent(run, a.event)]);
+        return { run, strategy, events };
+      });
+    } catch (e) {
+      if (e instanceof VersionConflict || isUniqueViolation(e)) return null;
+      throw e;
+    }
+  }
+
+  async get(runId: string): Promise<RunRecord | null> {
+    if (!isUuid(runId)) return null;
+    const row = await this.db.selectFrom('strategy_runs').selectAll().where('id', '=', runId).executeTakeFirst();
+    return row ? toRunRecord(row) : null;
+  }
+
+  async latest(strategyId: string): Promise<RunRecord | null> {
+    if (!isUuid(strategyId)) return null;
+    const row = await this.db
+      .selectFrom('strategy_runs')
+      .selectAll()
+      .where('strategy_id', '=', strategyId)
+      .orderBy('trading_date', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? toRunRecord(row) : null;
+  }
+
+  async open(q: { dueBy?: number; limit?: number } = {}): Promise<RunRecord[]> {
+    let query = this.db
+      .selectFrom('strategy_runs')
+      .selectAll()
+      .where('phase', 'in', OPEN_PHASES)
+      .orderBy('next_action_at', 'asc')
+      .orderBy('id', 'asc');
+    if (q.dueBy !== undefined) query = query.where('next_action_at', '<=', new Date(q.dueBy));
+    if (q.limit !== undefined) query = query.limit(q.limit);
+    return (await query.execute()).map(toRunRecord);
+  }
+
+  async applyTransition(t: RunTransition, at: number): Promise<RunWriteResult | null> {
+    if (!isUuid(t.run.id)) return null;
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const last = t.events[t.events.length - 1];
+        const row = await trx
+          .updateTable('strategy_runs')
+          .set({
+            ...runColumns(t.run),
+            ...(last && { last_action: last.cause }),
+            next_action_at: t.nextActionAt === null ? null : new Date(t.nextActionAt),
+            version: t.expectedVersion + 1,
+          })
+          .where('id', '=', t.run.id)
+          .where('version', '=', t.expectedVersion)
+          .returningAll()
+          .executeTakeFirst();
+        if (!row) throw new VersionConflict();
+        const run = toRunRecord(row);
+        let strategy: StrategyRecord | null = null;
+        if (t.strategy) {
+          strategy = await writeStrategy(trx, run.userId, t.strategy, at);
+          if (!strategy) throw new VersionConflict();
+        }
+        const strategyEvents = t.strategy && strategy ? t.strategy.events.map((e) => strategyEvent(strategy, e)) : [];
+        const events = await insertEvents(trx, [...t.events.map((e) => runEvent(run, e)), ...strategyEvents]);
+        return { run, strategy, events };
+      });
+    } catch (e) {
+      if (e instanceof VersionConflict) return null;
+      throw e;
+    }
+  }
+}
+
+function runEvent(r: RunRecord, e: RunEventRecord): EventInsert {
+  return {
+    strategyId: r.run.strategyId,
+    userId: r.userId,
+    runId: r.run.id,
+    tradingDate: r.run.tradingDate,
+    scope: 'run',
+    ts: e.ts,
+    from: e.from,
+    to: e.to,
+    cause: e.cause,
+    details: e.details,
+  };
+}
+
+const date = (ms: number | null) => (ms === null ? null : new Date(ms));
+const ms = (d: Date | string | null) => (d === null ? null : new Date(d).getTime());
+const num = <T extends number>(v: number | string | null) => (v === null ? null : (Number(v) as T));
+
+/** The mutable Run fields as columns; identity columns (id, strategy, date, owner) are set once at arming. */
+function runColumns(r: Run): Omit<Insertable<Database['strategy_runs']>, 'id' | 'strategy_id' | 'user_id' | 'broker_account_id' | 'instrument' | 'trading_date' | 'created_at' | 'version'> {
+  return {
+    phase: r.phase,
+    quantity: r.quantity,
+    stop_loss_paise: r.stopLossPaise,
+    buy_at: new Date(r.buyAt),
+    sell_at: new Date(r.sellAt),
+    square_off_at: new Date(r.squareOffAt),
+    position_quantity: r.positionQuantity,
+    entry_price_paise: r.entryPricePaise,
+    entry_broker_order_id: r.entryBrokerOrderId,
+    exit_cause: r.exitCause,
+    exit_decided_at: date(r.exitDecidedAt),
+    exit_attempt: r.exitAttempt,
+    exit_broker_order_id: r.exitBrokerOrderId,
+    sold_quantity: r.soldQuantity,
+    sold_value_paise: r.soldValuePaise,
+    exit_price_paise: r.exitPricePaise,
+    pnl_paise: r.pnlPaise,
+    last_price_paise: r.lastPricePaise,
+    reason_code: r.reasonCode,
+    reason: r.reason,
+    updated_at: new Date(r.updatedAt),
+  };
+}
+
+function toRunRecord(r: RunRow): RunRecord {
+  return {
+    run: {
+      id: r.id,
+      strategyId: r.strategy_id,
+      tradingDate: r.trading_date,
+      phase: r.phase as RunPhase,
+      quantity: r.quantity,
+      stopLossPaise: Number(r.stop_loss_paise) as Paise,
+      buyAt: new Date(r.buy_at).getTime(),
+      sellAt: new Date(r.sell_at).getTime(),
+      squareOffAt: new Date(r.square_off_at).getTime(),
+      positionQuantity: r.position_quantity,
+      entryPricePaise: num<Paise>(r.entry_price_paise),
+      entryBrokerOrderId: r.entry_broker_order_id,
+      exitCause: r.exit_cause as ExitCause | null,
+      exitDecidedAt: ms(r.exit_decided_at),
+      exitAttempt: r.exit_attempt,
+      exitBrokerOrderId: r.exit_broker_order_id,
+      soldQuantity: r.sold_quantity,
+      soldValuePaise: Number(r.sold_value_paise),
+      exitPricePaise: num<Paise>(r.exit_price_paise),
+      pnlPaise: num(r.pnl_paise),
+      lastPricePaise: num<Paise>(r.last_price_paise),
+      reasonCode: r.reason_code,
+      reason: r.reason,
+      updatedAt: new Date(r.updated_at).getTime(),
+    },
+    userId: r.user_id,
+    brokerAccountId: r.broker_account_id,
+    instrument: r.instrument as InstrumentId,
+    version: r.version,
+    nextActionAt: ms(r.next_action_at),
+    lastAction: r.last_action,
+    createdAt: new Date(r.created_at).getTime(),
+  };
+}

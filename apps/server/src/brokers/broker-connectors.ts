@@ -1,0 +1,28 @@
+import type { SimMarket } from '@ats/market-sim';
+import type { Config } from '../config';
+import type { BrokerConnector, BrokerKind } from '../ports/broker';
+import type { Clock } from '../ports/clock';
+import { createAngelOneConnector } from './angelone/angelone-connector';
+import { createDhanConnector } from './dhan/dhan-connector';
+import { createFyersConnector } from './fyers/fyers-connector';
+import { createPaperConnector } from './paper/paper-broker';
+import { createZerodhaConnector } from './zerodha/zerodha-connector';
+import { HttpClient } from './transport/http-client';
+
+/**
+ * One connector per broker, configured from the environment. All REST traffic of all real brokers
+ * shares one keep-alive pool.
+ */
+export function buildBrokerConnectors(config: Config, deps: { clock: Clock; paperMarket: SimMarket }): Map<BrokerKind, BrokerConnector> {
+  const http = new HttpClient();
+  const map = new Map<BrokerKind, BrokerConnector>();
+  map.set(
+    'paper',
+    createPaperConnector({ market: deps.paperMarket, clock: deps.clock, latencyMs: config.ATS_PAPER_LATENCY_MS, slippageBps: config.ATS_PAPER_SLIPPAGE_BPS }) as BrokerConnector,
+  );
+  map.set('zerodha', createZerodhaConnector({ apiUrl: config.KITE_API_URL, wsUrl: config.KITE_WS_URL, loginUrl: config.KITE_LOGIN_URL, http }));
+  map.set('dhan', createDhanConnector({ apiUrl: config.DHAN_API_URL, authUrl: config.DHAN_AUTH_URL, feedUrl: config.DHAN_FEED_URL, http }));
+  map.set('fyers', createFyersConnector({ apiUrl: config.FYERS_API_URL, wsUrl: config.FYERS_WS_URL, http }));
+  map.set('angelone', createAngelOneConnector({ apiUrl: config.ANGELONE_API_URL, wsUrl: config.ANGELONE_WS_URL, http }));
+  return map;
+}

@@ -1,0 +1,67 @@
+import type { Cancel, Clock } from '../ports/clock';
+
+/**
+ * Exact-time triggers. Everything due at the same millisecond shares ONE precise timer, and when
+ * it fires the batch is shuffled before dispatch, so with thousands of strategies at 09:20:00 no
+ * tenant is always first in line.
+ */
+export class DueScheduler {
+  private readonly batches = new Map<number, { cancel: Cancel; jobs: Map<string, () => void> }>();
+  private readonly keyAt = new Map<string, number>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** (Re)schedule `key` at `ts`; a key has at most one pending trigger. */
+  schedule(key: string, ts: number, fn: () => void): void {
+    this.cancel(key);
+    const at = Math.round(ts);
+    let batch = this.batches.get(at);
+    if (!batch) {
+      const jobs = new Map<string, () => void>();
+      batch = { jobs, cancel: this.clock.at(at, () => this.fire(at)) };
+      this.batches.set(at, batch);
+    }
+    batch.jobs.set(key, fn);
+    this.keyAt.set(key, at);
+  }
+
+  cancel(key: string): void {
+    const at = this.keyAt.get(key);
+    if (at === undefined) return;
+    this.keyAt.delete(key);
+    const batch = this.batches.get(at);
+    if (!batch) return;
+    batch.jobs.delete(key);
+    if (batch.jobs.size === 0) {
+      batch.cancel();
+      this.batches.delete(at);
+    }
+  }
+
+  pending(): number {
+    return this.keyAt.size;
+  }
+
+  close(): void {
+    for (const b of this.batches.values()) b.cancel();
+    this.batches.clear();
+    this.keyAt.clear();
+  }
+
+  private fire(at: number): void {
+    const batch = this.batches.get(at);
+    if (!batch) return;
+    this.batches.delete(at);
+    const jobs = [...batch.jobs];
+    for (const [k] of jobs) this.keyAt.delete(k);
+    // Fisher-Yates: fair order for jobs due at the same instant.
+    for (let i = jobs.length - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1));
+      [jobs[i], jobs[j]] = [jobs[j] as [string, () => void], jobs[i] as [string, () => void]];
+    }
+    for (const [, fn] of jobs) fn();
+  }
+}

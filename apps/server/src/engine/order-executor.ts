@@ -1,0 +1,287 @@
+import { clientOrderId } from '../domain/client-order-id';
+import type { BrokerOrder, OrderIntent, OrderLeg } from '../domain/order';
+import type { Paise } from '../domain/price';
+import type { Run, RunEvent } from '../domain/run-state-machine';
+import type { Broker } from '../ports/broker';
+import type { Clock } from '../ports/clock';
+import type { OrderIntentRecord, OrderIntentStore, RunRecord } from '../ports/strategy-store';
+import type { CircuitBreaker } from './circuit-breaker';
+
+export interface ExecutorLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface ExecutorOptions {
+  /** how long after buy time an entry may still be sent */
+  entryGraceMs: number;
+  /** most transient failures an entry tolerates before the run is skipped */
+  entryMaxAttempts: number;
+  /** how long to wait for a MARKET order to complete before treating what filled as final */
+  fillWaitMs: number;
+  /** lookups of an ambiguous order by tag before deciding it never arrived */
+  ambiguousLookups: number;
+  ambiguousLookupGapMs: number;
+  /** exit retry backoff */
+  exitBackoffMs: { first: number; max: number };
+  /** exits keep trying this long past the square-off cutoff before asking the trader */
+  exitGraceAfterCutoffMs: number;
+  /** an alert goes out after this many failed exit attempts */
+  exitAlertAfter: number;
+}
+
+export const DEFAULT_EXECUTOR_OPTIONS: ExecutorOptions = {
+  entryGraceMs: 5_000,
+  entryMaxAttempts: 3,
+  fillWaitMs: 5_000,
+  ambiguousLookups: 3,
+  ambiguousLookupGapMs: 300,
+  exitBackoffMs: { first: 250, max: 5_000 },
+  exitGraceAfterCutoffMs: 60_000,
+  exitAlertAfter: 3,
+};
+
+export interface ExecutorHooks {
+  /** Apply a run event; returns the run as it is afterwards, or null when the event no longer applies. */
+  emit(runId: string, event: RunEvent): Promise<RunRecord | null>;
+  alert(rec: RunRecord, code: string, message: string): void;
+}
+
+/** The outcome of following one order to its end. */
+type Settled = { filled: number; avg: Paise | null; status: BrokerOrder['status']; message: string | null; brokerOrderId: string };
+
+/**
+ * Sends entries and exits. For every order: write the intent (deterministic tag) first, then send,
+ * then confirm the fill with the broker. An ambiguous send is resolved by asking the broker for the
+ * tag before anything is sent again, so a lost response never becomes a second order.
+ */
+export class OrderExecutor {
+  constructor(
+    private readonly intents: OrderIntentStore,
+    private readonly clock: Clock,
+    private readonly hooks: ExecutorHooks,
+    private readonly log: ExecutorLog,
+    private readonly o: ExecutorOptions = DEFAULT_EXECUTOR_OPTIONS,
+  ) {}
+
+  /** Drive a BUYING run until its entry is filled, refused or given up. */
+  async enter(rec: RunRecord, broker: Broker, breaker: CircuitBreaker): Promise<void> {
+    const run = rec.run;
+    const deadline = run.buyAt + this.o.entryGraceMs;
+    // Recovery: an earlier attempt of this entry may already be at the broker.
+    const adopted = await this.adoptExisting(rec, broker, 'ENTRY');
+    if (adopted === 'done') return;
+    let attempt = adopted;
+    let transientFailures = 0;
+    while (transientFailures < this.o.entryMaxAttempts) {
+      if (this.clock.now() > deadline) break;
+      if (!breaker.allow()) {
+        // Entries wait for an open breaker, but only inside their grace window.
+        const wake = Math.min(breaker.retryAt(), deadline + 1);
+        await this.clock.sleep(Math.max(1, wake - this.clock.now()));
+        continue;
+      }
+      attempt += 1;
+      const intent = this.intentFor(rec, 'ENTRY', attempt, run.quantity, 'BUY at buy time');
+      const { created, intent: stored } = await this.intents.insert({ ...intent, id: intent.clientOrderId, userId: rec.userId, strategyId: run.strategyId }, this.clock.now());
+      if (!created) {
+        // Another process wrote this attempt first: it owns the send. Look, never send.
+        const o = await this.lookup(broker, stored.clientOrderId);
+        if (o) return this.settleEntry(rec, broker, o);
+        continue;
+      }
+      const result = await broker.placeOrder(intent);
+      if (result.kind === 'ACCEPTED') {
+        breaker.success();
+        await this.intents.recordOutcome(intent.clientOrderId, { status: 'PENDING', brokerOrderId: result.brokerOrderId }, this.clock.now());
+        const o = await broker.findOrder({ tag: intent.clientOrderId }).catch(() => null);
+        return this.settleEntry(rec, broker, o ?? pendingOrder(intent, result.brokerOrderId));
+      }
+      if (result.kind === 'REJECTED') {
+        breaker.success();
+        await this.intents.recordOutcome(intent.clientOrderId, { status: 'REJECTED', message: result.message }, this.clock.now());
+        if (result.code === 'BROKER_TOKEN_EXPIRED') {
+          await this.hooks.emit(run.id, { type: 'ENTRY_SKIPPED', reason: 'BROKER_TOKEN_EXPIRED', message: result.message });
+        } else {
+          await this.hooks.emit(run.id, { type: 'BUY_REJECTED', code: result.code, message: result.message });
+        }
+        return;
+      }
+      breaker.failure();
+      transientFailures += 1;
+      if (result.kind === 'AMBIGUOUS') {
+        this.log.warn({ runId: run.id, tag: intent.clientOrderId, cause: result.cause }, 'entry outcome unknown; looking it up by tag');
+        const o = await this.lookup(broker, intent.clientOrderId, this.o.ambiguousLookups);
+        if (o) {
+          breaker.success();
+          return this.settleEntry(rec, broker, o);
+        }
+        await this.intents.recordOutcome(intent.clientOrderId, { status: 'CANCELLED', message: `not at broker after: ${result.cause}` }, this.clock.now());
+      } else {
+        await this.intents.recordOutcome(intent.clientOrderId, { status: 'CANCELLED', message: result.message }, this.clock.now());
+      }
+    }
+    await this.hooks.emit(run.id, { type: 'ENTRY_SKIPPED', reason: 'MISSED_WINDOW', message: 'Not bought: missed entry window' });
+  }
+
+  /** Drive a SELLING run until the whole position is sold, or the cutoff passes. */
+  async exit(rec: RunRecord, broker: Broker): Promise<void> {
+    let current: RunRecord | null = rec;
+    const adopted = await this.adoptExisting(rec, broker, 'EXIT');
+    if (adopted === 'done') return;
+    let failures = 0;
+    let lastAttempt = adopted;
+    let backoff = this.o.exitBackoffMs.first;
+    while (current && current.run.phase === 'SELLING') {
+      const run: Run = current.run;
+      const remaining = run.positionQuantity - run.soldQuantity;
+      const deadline = Math.max(run.squareOffAt, run.exitDecidedAt ?? 0) + this.o.exitGraceAfterCutoffMs;
+      if (this.clock.now() > deadline) {
+        await this.hooks.emit(run.id, { type: 'EXIT_FAILED', reason: 'NEEDS_ATTENTION: the position could not be sold before the cutoff; sell it at your broker' });
+        return;
+      }
+      // Attempts only move forward, so a tag once used is never reused for a different send.
+      const attempt = Math.max(run.exitAttempt, lastAttempt + 1);
+      lastAttempt = attempt;
+      const intent = this.intentFor(current, 'EXIT', attempt, remaining, `SELL (${run.exitCause ?? 'exit'})`);
+      const { created, intent: stored } = await this.intents.insert({ ...intent, id: intent.clientOrderId, userId: current.userId, strategyId: run.strategyId }, this.clock.now());
+      let settled: Settled | null = null;
+      if (!created && stored.status !== 'CANCELLED') {
+        const o = await this.lookup(broker, stored.clientOrderId);
+        if (o) settled = await this.follow(broker, o, current);
+      }
+      if (!settled) {
+        const result = await broker.placeOrder(intent);
+        if (result.kind === 'ACCEPTED') {
+          await this.intents.recordOutcome(intent.clientOrderId, { status: 'PENDING', brokerOrderId: result.brokerOrderId }, this.clock.now());
+          await this.hooks.emit(run.id, { type: 'SELL_SENT', brokerOrderId: result.brokerOrderId });
+          const o = await broker.findOrder({ tag: intent.clientOrderId }).catch(() => null);
+          settled = await this.follow(broker, o ?? pendingOrder(intent, result.brokerOrderId), current);
+        } else if (result.kind === 'AMBIGUOUS') {
+          const o = await this.lookup(broker, intent.clientOrderId, this.o.ambiguousLookups);
+          if (o) {
+            await this.hooks.emit(run.id, { type: 'SELL_SENT', brokerOrderId: o.brokerOrderId });
+            settled = await this.follow(broker, o, current);
+          } else {
+            settled = { filled: 0, avg: null, status: 'CANCELLED', message: `exit outcome unknown and not at broker: ${result.cause}`, brokerOrderId: '' };
+          }
+        } else {
+          settled = { filled: 0, avg: null, status: result.kind === 'REJECTED' ? 'REJECTED' : 'CANCELLED', message: result.message, brokerOrderId: '' };
+        }
+      }
+      await this.intents.recordOutcome(intent.clientOrderId, { status: settled.status, filledQuantity: settled.filled, averagePricePaise: settled.avg, message: settled.message }, this.clock.now());
+      if (settled.filled >= remaining && settled.avg !== null) {
+        await this.hooks.emit(run.id, { type: 'SELL_FILLED', filledQuantity: settled.filled, averagePricePaise: settled.avg });
+        return;
+      }
+      failures += 1;
+      this.log.warn({ runId: run.id, attempt, failures, message: settled.message }, 'exit attempt did not sell everything; retrying');
+      if (failures === this.o.exitAlertAfter) {
+        this.hooks.alert(current, 'EXIT_RETRYING', `Selling ${current.instrument} has failed ${failures} times (${settled.message ?? 'no reason given'}); still retrying`);
+      }
+      current = await this.hooks.emit(run.id, {
+        type: 'SELL_REJECTED',
+        code: settled.status === 'REJECTED' ? 'BROKER_REJECTED' : 'BROKER_UNAVAILABLE',
+        message: settled.message ?? 'exit not filled',
+        ...(settled.filled > 0 && settled.avg !== null ? { filledQuantity: settled.filled, averagePricePaise: settled.avg } : {}),
+      });
+      await this.clock.sleep(backoff);
+      backoff = Math.min(this.o.exitBackoffMs.max, backoff * 2);
+    }
+  }
+
+  /**
+   * Recovery for a leg: find what the broker did with our earlier attempts, by tag, and adopt it.
+   * Returns 'done' when an adopted order settled the leg, else the highest attempt already used.
+   */
+  private async adoptExisting(rec: RunRecord, broker: Broker, leg: OrderLeg): Promise<number | 'done'> {
+    const prior = (await this.intents.forRun(rec.run.id)).filter((i) => i.leg === leg).sort((a, b) => b.attempt - a.attempt);
+    if (prior.length === 0) return 0;
+    const latest = prior[0] as OrderIntentRecord;
+    for (const i of prior) {
+      if (i.status === 'CANCELLED' || i.status === 'REJECTED') continue;
+      const o = await this.lookup(broker, i.clientOrderId);
+      if (!o) continue;
+      if (leg === 'ENTRY') {
+        await this.settleEntry(rec, broker, o);
+        return 'done';
+      }
+      const settled = await this.follow(broker, o, rec);
+      await this.intents.recordOutcome(i.clientOrderId, { status: settled.status, filledQuantity: settled.filled, averagePricePaise: settled.avg }, this.clock.now());
+      const remaining = rec.run.positionQuantity - rec.run.soldQuantity;
+      if (settled.filled >= remaining && settled.avg !== null) {
+        await this.hooks.emit(rec.run.id, { type: 'SELL_FILLED', filledQuantity: settled.filled, averagePricePaise: settled.avg });
+        return 'done';
+      }
+    }
+    return latest.attempt;
+  }
+
+  private async settleEntry(rec: RunRecord, broker: Broker, order: BrokerOrder): Promise<void> {
+    const runId = rec.run.id;
+    if (rec.run.entryBrokerOrderId !== order.brokerOrderId) await this.hooks.emit(runId, { type: 'BUY_SENT', brokerOrderId: order.brokerOrderId });
+    const s = await this.follow(broker, order, rec);
+    await this.intents.recordOutcome(order.tag ?? '', { status: s.status, brokerOrderId: s.brokerOrderId, filledQuantity: s.filled, averagePricePaise: s.avg, message: s.message }, this.clock.now());
+    if (s.filled > 0 && s.avg !== null) {
+      await this.hooks.emit(runId, { type: 'BUY_FILLED', filledQuantity: s.filled, averagePricePaise: s.avg });
+    } else {
+      await this.hooks.emit(runId, { type: 'BUY_REJECTED', code: 'BROKER_REJECTED', message: s.message ?? 'The broker did not fill the order' });
+    }
+  }
+
+  /**
+   * Follow an order until it is final. A MARKET order still open after `fillWaitMs` is cancelled,
+   * and what filled is what we hold (a partial BUY is then sold in exactly that quantity).
+   */
+  private async follow(broker: Broker, order: BrokerOrder, rec: RunRecord): Promise<Settled> {
+    let o: BrokerOrder = order;
+    const until = this.clock.now() + this.o.fillWaitMs;
+    let gap = 25;
+    while (o.status === 'PENDING' && this.clock.now() < until) {
+      await this.clock.sleep(gap);
+      gap = Math.min(250, gap * 2);
+      o = (await broker.findOrder({ brokerOrderId: o.brokerOrderId }).catch(() => null)) ?? o;
+    }
+    if (o.status === 'PENDING') {
+      this.log.warn({ runId: rec.run.id, brokerOrderId: o.brokerOrderId, filled: o.filledQuantity }, 'order still open; cancelling the remainder');
+      await broker.cancelOrder(o.brokerOrderId).catch((e: unknown) => this.log.warn({ err: String(e) }, 'cancel failed'));
+      for (let i = 0; i < 10 && o.status === 'PENDING'; i++) {
+        await this.clock.sleep(100);
+        o = (await broker.findOrder({ brokerOrderId: o.brokerOrderId }).catch(() => null)) ?? o;
+      }
+    }
+    return { filled: o.filledQuantity, avg: o.averagePricePaise, status: o.status, message: o.message, brokerOrderId: o.brokerOrderId };
+  }
+
+  /** Ask the broker for our tag, a few times when the order may still be on its way. */
+  private async lookup(broker: Broker, tag: string, tries = 1): Promise<BrokerOrder | null> {
+    for (let i = 0; i < tries; i++) {
+      if (i > 0) await this.clock.sleep(this.o.ambiguousLookupGapMs);
+      try {
+        const o = await broker.findOrder({ tag });
+        if (o) return o;
+      } catch (e) {
+        this.log.warn({ tag, err: String(e) }, 'order lookup by tag failed');
+      }
+    }
+    return null;
+  }
+
+  private intentFor(rec: RunRecord, leg: OrderLeg, attempt: number, quantity: number, reason: string): OrderIntent {
+    return {
+      clientOrderId: clientOrderId(rec.run.id, leg, attempt),
+      runId: rec.run.id,
+      leg,
+      attempt,
+      side: leg === 'ENTRY' ? 'BUY' : 'SELL',
+      instrument: rec.instrument,
+      quantity,
+      reason,
+    };
+  }
+}
+
+function pendingOrder(intent: OrderIntent, brokerOrderId: string): BrokerOrder {
+  return { brokerOrderId, tag: intent.clientOrderId, instrument: intent.instrument, side: intent.side, quantity: intent.quantity, filledQuantity: 0, averagePricePaise: null, status: 'PENDING', message: null, updatedAt: null };
+}

@@ -1,0 +1,488 @@
+import { isTerminalPhase, transition, armRun, IllegalTransitionError, type Run, type RunEvent, type RunEventRecord } from '../domain/run-state-machine';
+import { nextActionAt, planRun } from '../domain/run-schedule';
+import { statusAfterRun } from '../domain/strategy';
+import type { InstrumentId } from '../domain/instrument';
+import { paise, type Paise } from '../domain/price';
+import type { TradingCalendar } from '../domain/trading-calendar';
+import type { Broker, BrokerKind } from '../ports/broker';
+import type { BrokerDirectory } from '../ports/broker-directory';
+import type { Bus } from '../ports/bus';
+import type { Clock } from '../ports/clock';
+import type { RuntimeState } from '../ports/runtime-state';
+import type { OrderIntentStore, RunRecord, RunStore, StrategyStore, StrategyWrite } from '../ports/strategy-store';
+import { CircuitBreaker } from './circuit-breaker';
+import { DueScheduler } from './due-scheduler';
+import { MarketHub, type HubAlert, type HubTick } from './market-hub';
+import { DEFAULT_EXECUTOR_OPTIONS, OrderExecutor, type ExecutorLog, type ExecutorOptions } from './order-executor';
+import { StopLossBook } from './stop-loss-book';
+
+export const ENGINE_TOPIC = 'engine';
+const userTopic = (userId: string): string => `user:${userId}`;
+
+export interface SupervisorOptions {
+  entryGraceMs: number;
+  feedStaleMs: number;
+  /** connections and prices are readied this long before a buy */
+  prewarmMs: number;
+  /** how often the database is rescanned for runs armed elsewhere */
+  rescanEveryMs: number;
+  /** live price pushes per instrument per user are throttled to this interval */
+  pricePushEveryMs: number;
+  executor?: Partial<ExecutorOptions>;
+}
+
+export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
+  entryGraceMs: 5_000,
+  feedStaleMs: 3_000,
+  prewarmMs: 5_000,
+  rescanEveryMs: 5_000,
+  pricePushEveryMs: 250,
+};
+
+export interface SupervisorDeps {
+  runs: RunStore;
+  strategies: StrategyStore;
+  intents: OrderIntentStore;
+  directory: BrokerDirectory;
+  runtime: RuntimeState;
+  bus: Bus;
+  clock: Clock;
+  calendar: TradingCalendar;
+  log: ExecutorLog;
+}
+
+interface Tracked {
+  rec: RunRecord;
+  kind: BrokerKind;
+  watching: boolean;
+  /** an executor loop is driving this run's order */
+  driving: boolean;
+}
+
+/**
+ * The engine: keeps every open run, fires its timed actions exactly on time, exits positions the
+ * moment a tick crosses their stop, and drives orders through the executor. Every change of a run
+ * is a compare-and-set on its row, so an API stop or a second engine can never be overwritten: the
+ * loser re-reads and decides again. After a crash, `start()` rebuilds everything from the database
+ * and each in-flight order is reconciled with the broker by its tag before anything is sent.
+ */
+export class RunSupervisor {
+  private readonly live = new Map<string, Tracked>();
+  private readonly books = new Map<string, StopLossBook>();
+  private readonly watchers = new Map<string, Map<string, string>>(); // kind|instrument → runId → userId
+  private readonly lastPush = new Map<string, number>();
+  private readonly kinds = new Map<string, BrokerKind>();
+  private readonly breakers = new Map<BrokerKind, CircuitBreaker>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly scheduler: DueScheduler;
+  private readonly hub: MarketHub;
+  private readonly executor: OrderExecutor;
+  private readonly o: SupervisorOptions;
+  private rescanTimer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly d: SupervisorDeps,
+    options: Partial<SupervisorOptions> = {},
+  ) {
+    this.o = { ...DEFAULT_SUPERVISOR_OPTIONS, ...options };
+    this.scheduler = new DueScheduler(d.clock);
+    this.hub = new MarketHub(d.directory, d.clock, (t) => this.onTick(t), (a) => this.onFeedAlert(a), { staleMs: this.o.feedStaleMs });
+    this.executor = new OrderExecutor(
+      d.intents,
+      d.clock,
+      { emit: (id, e) => this.apply(id, e), alert: (rec, code, message) => this.alert(rec.userId, { code, message, strategy_id: rec.run.strategyId, run_id: rec.run.id }) },
+      d.log,
+      { ...DEFAULT_EXECUTOR_OPTIONS, entryGraceMs: this.o.entryGraceMs, ...this.o.executor },
+    );
+  }
+
+  /** Rebuild every open run from the database and start watching for new ones. */
+  async start(): Promise<void> {
+    this.hub.start();
+    this.unsubscribe = await this.d.bus.subscribe(ENGINE_TOPIC, (m) => void this.onCommand(m));
+    await this.rescan(undefined);
+    this.rescanTimer = setInterval(() => void this.rescan(this.d.clock.now() + this.o.prewarmMs + this.o.rescanEveryMs), this.o.rescanEveryMs);
+    this.rescanTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.rescanTimer) clearInterval(this.rescanTimer);
+    this.unsubscribe?.();
+    this.scheduler.close();
+    await this.hub.close();
+    await Promise.allSettled([...this.queues.values()]);
+  }
+
+  /** Open runs this engine is tracking (for tests and health). */
+  tracked(): number {
+    return this.live.size;
+  }
+
+  private async rescan(dueBy: number | undefined): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const open = await this.d.runs.open(dueBy === undefined ? {} : { dueBy });
+      for (const rec of open) if (!this.live.has(rec.run.id)) await this.track(rec);
+    } catch (e) {
+      this.d.log.error({ err: String(e) }, 'rescan of open runs failed');
+    }
+  }
+
+  private async onCommand(m: unknown): Promise<void> {
+    const msg = m as { type?: string; strategyId?: string; runId?: string };
+    if (msg.type !== 'strategy.changed' || !msg.strategyId) return;
+    const rec = msg.runId ? await this.d.runs.get(msg.runId) : await this.d.runs.latest(msg.strategyId);
+    if (rec) await this.track(rec);
+  }
+
+  /** Start (or refresh) tracking one run and arrange what its phase needs. */
+  private async track(rec: RunRecord): Promise<void> {
+    let kind = this.kinds.get(rec.brokerAccountId);
+    if (!kind) {
+      try {
+        kind = await this.d.directory.kindOf(rec.userId, rec.brokerAccountId);
+      } catch {
+        kind = 'paper';
+      }
+      this.kinds.set(rec.brokerAccountId, kind);
+    }
+    const existing = this.live.get(rec.run.id);
+    if (existing && existing.rec.version >= rec.version) return;
+    const t: Tracked = existing ?? { rec, kind, watching: false, driving: false };
+    t.rec = rec;
+    this.live.set(rec.run.id, t);
+    this.plan(t);
+  }
+
+  private plan(t: Tracked): void {
+    const { run } = t.rec;
+    const id = run.id;
+    const now = this.d.clock.now();
+    const bookKey = `${t.kind}|${t.rec.instrument}`;
+    if (isTerminalPhase(run.phase)) return this.forget(t);
+    switch (run.phase) {
+      case 'WAITING_BUY': {
+        if (now > run.buyAt + this.o.entryGraceMs) {
+          void this.apply(id, { type: 'ENTRY_SKIPPED', reason: 'MISSED_WINDOW', message: 'Not bought: missed entry window' });
+          return;
+        }
+        this.scheduler.schedule(`${id}:prewarm`, Math.max(now, run.buyAt - this.o.prewarmMs), () => void this.prewarm(t));
+        this.scheduler.schedule(`${id}:buy`, run.buyAt, () => void this.buyDue(id));
+        return;
+      }
+      case 'BUYING':
+        this.watch(t);
+        return this.drive(t, 'enter');
+      case 'BOUGHT': {
+        this.watch(t);
+        this.book(bookKey).upsert(id, run.stopLossPaise);
+        const exitAt = Math.min(run.sellAt, run.squareOffAt);
+        this.scheduler.schedule(`${id}:exit`, exitAt, () => void this.timedExit(id));
+        // The price may already be through the stop (a fill below it, or a restart mid-fall).
+        const last = this.hub.lastPrice(t.kind, t.rec.instrument);
+        if (last && last.paise <= run.stopLossPaise) this.stopHit(t, last.paise);
+        return;
+      }
+      case 'SELLING':
+        this.books.get(bookKey)?.remove(id);
+        this.scheduler.cancel(`${id}:exit`);
+        return this.drive(t, 'exit');
+      default:
+        return;
+    }
+  }
+
+  private forget(t: Tracked): void {
+    const id = t.rec.run.id;
+    this.scheduler.cancel(`${id}:prewarm`);
+    this.scheduler.cancel(`${id}:buy`);
+    this.scheduler.cancel(`${id}:exit`);
+    const key = `${t.kind}|${t.rec.instrument}`;
+    this.books.get(key)?.remove(id);
+    if (t.watching) {
+      this.watchers.get(key)?.delete(id);
+      this.hub.unwatch(t.kind, t.rec.instrument);
+      t.watching = false;
+    }
+    this.live.delete(id);
+  }
+
+  private watch(t: Tracked): void {
+    if (t.watching) return;
+    t.watching = true;
+    const key = `${t.kind}|${t.rec.instrument}`;
+    let w = this.watchers.get(key);
+    if (!w) {
+      w = new Map();
+      this.watchers.set(key, w);
+    }
+    w.set(t.rec.run.id, t.rec.userId);
+    this.hub.watch(t.kind, t.rec.instrument);
+  }
+
+  private async prewarm(t: Tracked): Promise<void> {
+    this.watch(t);
+    try {
+      const broker = await this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId);
+      await broker.warmUp();
+    } catch {
+      // An expired session shows up at buy time as a skipped run with the reason.
+    }
+  }
+
+  private async buyDue(runId: string): Promise<void> {
+    const t = this.live.get(runId);
+    if (!t || t.rec.run.phase !== 'WAITING_BUY') return;
+    let broker: Broker;
+    try {
+      broker = await this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId);
+    } catch (e) {
+      await this.apply(runId, { type: 'ENTRY_SKIPPED', reason: 'BROKER_TOKEN_EXPIRED', message: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    const last = await this.priceNow(t, broker);
+    await this.apply(runId, { type: 'BUY_DUE', lastPricePaise: last });
+  }
+
+  /** The freshest price for the buy-time stop check: the feed, else one quick REST read. */
+  private async priceNow(t: Tracked, broker: Broker): Promise<Paise | null> {
+    const fromFeed = this.hub.lastPrice(t.kind, t.rec.instrument);
+    if (fromFeed && this.d.clock.now() - fromFeed.ts < this.o.feedStaleMs) return fromFeed.paise;
+    try {
+      const m = await Promise.race([broker.ltp([t.rec.instrument]), this.d.clock.sleep(300).then(() => null)]);
+      const p = m?.get(t.rec.instrument);
+      if (p !== undefined) return p;
+    } catch {
+      // fall through to the last known price
+    }
+    return fromFeed?.paise ?? null;
+  }
+
+  private async timedExit(runId: string): Promise<void> {
+    const t = this.live.get(runId);
+    if (!t || t.rec.run.phase !== 'BOUGHT') return;
+    const last = this.hub.lastPrice(t.kind, t.rec.instrument)?.paise ?? null;
+    const event: RunEvent = t.rec.run.sellAt <= t.rec.run.squareOffAt ? { type: 'SELL_TIME_DUE', lastPricePaise: last } : { type: 'SQUARE_OFF_DUE', lastPricePaise: last };
+    await this.apply(runId, event);
+  }
+
+  private stopHit(t: Tracked, price: number): void {
+    void this.apply(t.rec.run.id, { type: 'STOP_LOSS_HIT', lastPricePaise: paise(price) });
+  }
+
+  /** Hot path: one Map lookup and one comparison for a tick that crosses nothing. */
+  private onTick(tick: HubTick): void {
+    const key = `${tick.kind}|${tick.instrument}`;
+    const book = this.books.get(key);
+    if (book && book.highestStop >= tick.ltpPaise) {
+      for (const runId of book.takeCrossed(tick.ltpPaise)) {
+        const t = this.live.get(runId);
+        if (t) this.stopHit(t, tick.ltpPaise);
+      }
+    }
+    const now = tick.receivedTs;
+    if (now - (this.lastPush.get(key) ?? 0) < this.o.pricePushEveryMs) return;
+    this.lastPush.set(key, now);
+    void this.d.runtime.setLastPrice(tick.instrument, tick.ltpPaise, now).catch(() => undefined);
+    const w = this.watchers.get(key);
+    if (!w) return;
+    const users = new Set(w.values());
+    const ltp = tick.ltpPaise / 100;
+    for (const u of users) void this.d.bus.publish(userTopic(u), { type: 'price', instrument: tick.instrument, ltp, ts: now, polled: tick.polled }).catch(() => undefined);
+  }
+
+  private onFeedAlert(a: HubAlert): void {
+    const users = new Set<string>();
+    for (const id of a.instruments) for (const u of this.watchers.get(`${a.kind}|${id}`)?.values() ?? []) users.add(u);
+    this.d.log.warn({ kind: a.kind, code: a.code, instruments: a.instruments.length }, a.message);
+    for (const u of users) this.alert(u, { code: a.code, message: a.message });
+  }
+
+  private alert(userId: string, body: Record<string, unknown>): void {
+    void this.d.bus.publish(userTopic(userId), { type: 'alert', alert: body, ts: this.d.clock.now() }).catch(() => undefined);
+  }
+
+  /** Run an executor loop for the run's order, one at a time per run. */
+  private drive(t: Tracked, what: 'enter' | 'exit'): void {
+    if (t.driving || this.stopped) return;
+    t.driving = true;
+    void (async () => {
+      try {
+        const broker = await this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId);
+        if (what === 'enter') await this.executor.enter(t.rec, broker, this.breaker(t.kind));
+        else await this.executor.exit(t.rec, broker);
+      } catch (e) {
+        this.d.log.error({ runId: t.rec.run.id, err: e instanceof Error ? e.message : String(e) }, `${what} loop failed`);
+        if (what === 'enter') await this.apply(t.rec.run.id, { type: 'ENTRY_FAILED', reason: e instanceof Error ? e.message : String(e) });
+        else if (!this.stopped) {
+          // Exits never give up on an error: try again shortly.
+          t.driving = false;
+          await this.d.clock.sleep(1_000);
+          const cur = this.live.get(t.rec.run.id);
+          if (cur?.rec.run.phase === 'SELLING') this.drive(cur, 'exit');
+          return;
+        }
+      } finally {
+        t.driving = false;
+      }
+    })();
+  }
+
+  private breaker(kind: BrokerKind): CircuitBreaker {
+    let b = this.breakers.get(kind);
+    if (!b) {
+      b = new CircuitBreaker(() => this.d.clock.now());
+      this.breakers.set(kind, b);
+    }
+    return b;
+  }
+
+  private book(key: string): StopLossBook {
+    let b = this.books.get(key);
+    if (!b) {
+      b = new StopLossBook();
+      this.books.set(key, b);
+    }
+    return b;
+  }
+
+  /** Events of one run apply strictly one after another in this process. */
+  private serial<T>(runId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(runId) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const settled = next.catch(() => undefined);
+    this.queues.set(runId, settled);
+    void settled.then(() => {
+      if (this.queues.get(runId) === settled) this.queues.delete(runId);
+    });
+    return next;
+  }
+
+  /**
+   * Apply an event with compare-and-set: on a version conflict (the API stopped the strategy, or an
+   * edit landed) re-read the run and decide again. An event that no longer applies is dropped, never
+   * forced. Returns the run afterwards, or null when nothing was applied.
+   */
+  apply(runId: string, event: RunEvent): Promise<RunRecord | null> {
+    return this.serial(runId, async () => {
+      for (let i = 0; i < 8; i++) {
+        const t = this.live.get(runId);
+        const rec = t?.rec ?? (await this.d.runs.get(runId));
+        if (!rec) return null;
+        const now = this.d.clock.now();
+        let next: { run: Run; event: RunEventRecord };
+        try {
+          next = transition(rec.run, event, now);
+        } catch (e) {
+          if (e instanceof IllegalTransitionError) {
+            this.d.log.info({ runId, phase: rec.run.phase, event: event.type }, 'event no longer applies');
+            return null;
+          }
+          throw e;
+        }
+        const strategy = isTerminalPhase(next.run.phase) ? await this.strategyWriteFor(rec, next.run, now) : undefined;
+        const written = await this.d.runs.applyTransition(
+          { run: next.run, expectedVersion: rec.version, nextActionAt: nextActionAt(next.run), events: [next.event], ...(strategy ? { strategy: strategy.write } : {}) },
+          now,
+        );
+        if (!written) {
+          const fresh = await this.d.runs.get(runId);
+          if (!fresh) return null;
+          if (t) t.rec = fresh;
+          continue;
+        }
+        await this.after(written.run, next.event, rec.run.phase);
+        if (strategy?.rearm) await this.rearm(written.run);
+        return written.run;
+      }
+      this.d.log.error({ runId, event: event.type }, 'gave up applying an event after repeated conflicts');
+      return null;
+    });
+  }
+
+  private async strategyWriteFor(rec: RunRecord, run: Run, now: number): Promise<{ write: StrategyWrite; rearm: boolean } | undefined> {
+    const s = await this.d.strategies.byId(run.strategyId);
+    if (!s || s.status !== 'RUNNING') return undefined;
+    const after = statusAfterRun(s.repeat, run);
+    if (after.status === s.status && after.reason === s.reason) return after.rearm && !s.deletedAt ? { write: { id: s.id, expectedVersion: s.version, patch: {}, events: [] }, rearm: true } : undefined;
+    return {
+      rearm: after.rearm,
+      write: {
+        id: s.id,
+        expectedVersion: s.version,
+        patch: { status: after.status, reason: after.reason },
+        events: [{ ts: now, from: s.status, to: after.status, cause: `RUN_${run.phase}`, details: { run_id: rec.run.id, trading_date: run.tradingDate } }],
+      },
+    };
+  }
+
+  /** A daily strategy gets its next trading day's run as soon as today's ends. */
+  private async rearm(ended: RunRecord): Promise<void> {
+    const s = await this.d.strategies.byId(ended.run.strategyId);
+    if (!s || s.status !== 'RUNNING' || s.repeat !== 'daily') return;
+    const now = this.d.clock.now();
+    const plan = planRun(this.d.calendar, s, now, ended.run.tradingDate);
+    const { run, event } = armRun({ ...plan, id: crypto.randomUUID(), strategyId: s.id }, now);
+    const armed = await this.d.runs.arm({ run, event, userId: s.userId, brokerAccountId: s.brokerId, instrument: ended.instrument, nextActionAt: nextActionAt(run) }, now);
+    if (armed) await this.track(armed.run);
+  }
+
+  /** After a committed transition: live state, the user's stream, and what the new phase needs. */
+  private async after(rec: RunRecord, event: RunEventRecord, from: Run['phase']): Promise<void> {
+    const { run } = rec;
+    const t = this.live.get(run.id);
+    if (t) t.rec = rec;
+    await this.d.runtime
+      .setRun(run.id, {
+        phase: run.phase,
+        last_action: event.cause,
+        last_price_paise: run.lastPricePaise === null ? '' : String(run.lastPricePaise),
+        entry_price_paise: run.entryPricePaise === null ? '' : String(run.entryPricePaise),
+        exit_price_paise: run.exitPricePaise === null ? '' : String(run.exitPricePaise),
+        pnl_paise: run.pnlPaise === null ? '' : String(run.pnlPaise),
+        next_action_at: rec.nextActionAt === null ? '' : String(rec.nextActionAt),
+        reason: run.reason ?? '',
+        updated_at: String(run.updatedAt),
+      })
+      .catch(() => undefined);
+    await this.d.bus
+      .publish(userTopic(rec.userId), {
+        type: 'run.phase',
+        strategy_id: run.strategyId,
+        run_id: run.id,
+        from,
+        to: run.phase,
+        cause: event.cause,
+        ts: event.ts,
+        details: event.details,
+        entry_price: run.entryPricePaise === null ? null : run.entryPricePaise / 100,
+        exit_price: run.exitPricePaise === null ? null : run.exitPricePaise / 100,
+        pnl: run.pnlPaise === null ? null : run.pnlPaise / 100,
+      })
+      .catch(() => undefined);
+    if (event.cause === 'BUY_FILLED' || event.cause === 'SELL_FILLED') {
+      await this.d.bus
+        .publish(userTopic(rec.userId), { type: 'order.fill', strategy_id: run.strategyId, run_id: run.id, side: event.cause === 'BUY_FILLED' ? 'BUY' : 'SELL', details: event.details, ts: event.ts })
+        .catch(() => undefined);
+    }
+    if (run.phase === 'FAILED' && from === 'SELLING') {
+      this.alert(rec.userId, { code: 'EXIT_NEEDS_ATTENTION', message: run.reason ?? 'An exit needs your attention', strategy_id: run.strategyId, run_id: run.id });
+    }
+    if (t && (from !== run.phase || run.phase === 'BOUGHT')) {
+      if (from === run.phase && run.phase === 'BOUGHT') {
+        // A plan change in position (a new stop-loss): move the entry in the book.
+        this.book(`${t.kind}|${t.rec.instrument}`).upsert(run.id, run.stopLossPaise);
+      } else this.plan(t);
+    } else if (!t && !isTerminalPhase(run.phase)) {
+      await this.track(rec);
+    }
+  }
+
+  /** For tests: the instrument key a run is booked under. */
+  bookSize(kind: BrokerKind, instrument: InstrumentId): number {
+    return this.books.get(`${kind}|${instrument}`)?.size ?? 0;
+  }
+}

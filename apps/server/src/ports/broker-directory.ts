@@ -1,0 +1,14 @@
+import type { Broker, BrokerKind } from './broker';
+
+/** How the engine reaches brokers without knowing about accounts, vaults or sessions. */
+export interface BrokerDirectory {
+  /** The user's connected account. Throws BrokerError('BROKER_TOKEN_EXPIRED') when it has no live session. */
+  forAccount(userId: string, brokerAccountId: string): Promise<Broker>;
+  /**
+   * A connected account of `kind` whose market-data connection the whole platform can share: the
+   * market is the same whoever's account streams it. Null when no account of that kind is connected.
+   */
+  dataSource(kind: BrokerKind): Promise<Broker | null>;
+  /** Which broker an account belongs to. */
+  kindOf(userId: string, brokerAccountId: string): Promise<BrokerKind>;
+}

@@ -1,0 +1,332 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropSchema, migrateToLatest, openDatabase, type Db } from '../../src/adapters/postgres/database';
+import { UserRepository } from '../../src/adapters/postgres/user-repository';
+import { BrokerAccountRepository } from '../../src/adapters/postgres/broker-account-repository';
+import { StrategyRepository } from '../../src/adapters/postgres/strategy-repository';
+import { RunRepository } from '../../src/adapters/postgres/run-repository';
+import { OrderIntentRepository } from '../../src/adapters/postgres/order-intent-repository';
+import { ValidationError } from '../../src/domain/errors';
+import { istToEpochMs } from '../../src/domain/exchange-time';
+import { paise } from '../../src/domain/price';
+import { armRun, transition } from '../../src/domain/run-state-machine';
+import { nextActionAt } from '../../src/domain/run-schedule';
+import type { RunRecord, StrategyRecord } from '../../src/ports/strategy-store';
+import { TEST_DATABASE_URL, uniqueName } from '../support/test-env';
+
+/** ONE contract for StrategyStore, RunStore and OrderIntentStore, run on PGlite and (when configured) PostgreSQL. */
+const engines: Array<{ name: string; open: () => Promise<{ db: Db; dispose: () => Promise<void> }> }> = [
+  {
+    name: 'PGlite',
+    open: async () => {
+      const db = await openDatabase({ kind: 'pglite' });
+      return { db, dispose: () => db.destroy() };
+    },
+  },
+];
+if (TEST_DATABASE_URL) {
+  const url = TEST_DATABASE_URL;
+  engines.push({
+    name: 'PostgreSQL',
+    open: async () => {
+      const schema = uniqueName('strat');
+      const db = await openDatabase({ kind: 'postgres', url, schema, poolSize: 4 });
+      return {
+        db,
+        dispose: async () => {
+          await db.destroy();
+          await dropSchema(url, schema);
+        },
+      };
+    },
+  });
+}
+
+const T0 = Date.UTC(2026, 10, 25, 2, 0, 0); // 07:30 IST, Wednesday 2026-11-25
+
+describe.each(engines)('strategy storage contract: $name', ({ open }) => {
+  let db: Db;
+  let dispose: () => Promise<void>;
+  let strategies: StrategyRepository;
+  let runs: RunRepository;
+  let intents: OrderIntentRepository;
+  let users: UserRepository;
+  let accounts: BrokerAccountRepository;
+
+  beforeAll(async () => {
+    ({ db, dispose } = await open());
+    await migrateToLatest(db);
+    strategies = new StrategyRepository(db);
+    runs = new RunRepository(db);
+    intents = new OrderIntentRepository(db);
+    users = new UserRepository(db);
+    accounts = new BrokerAccountRepository(db);
+  });
+  afterAll(async () => dispose());
+
+  async function owner(): Promise<{ userId: string; accountId: string }> {
+    const u = await users.create({ id: randomUUID(), email: `${randomUUID()}@example.com`, name: 'T', passwordHash: 'h' });
+    const a = await accounts.insert({
+      id: randomUUID(),
+      userId: u.id,
+      broker: 'paper',
+      label: 'Paper',
+      status: 'CONNECTED',
+      statusMessage: null,
+      sealedSecret: '{}',
+      keyVersion: 1,
+      tokenExpiresAt: null,
+      lastCheckedAt: null,
+      accountRef: null,
+    });
+    return { userId: u.id, accountId: a.id };
+  }
+
+  async function newStrategy(o: { userId: string; accountId: string }, at = T0): Promise<StrategyRecord> {
+    const { strategy } = await strategies.insert(
+      {
+        id: randomUUID(),
+        userId: o.userId,
+        brokerId: o.accountId,
+        name: null,
+        exchange: 'NSE',
+        symbol: 'INFY',
+        buyTime: '09:20:00',
+        sellTime: '15:00:00',
+        stopLossPaise: paise(150_000),
+        quantity: 10,
+        repeat: 'once',
+        status: 'CREATED',
+        reason: null,
+        createdAt: at,
+        updatedAt: at,
+      },
+      { ts: at, from: null, to: 'CREATED', cause: 'CREATED' },
+    );
+    return strategy;
+  }
+
+  async function armed(s: StrategyRecord, date = '2026-11-25'): Promise<RunRecord> {
+    const a = armRun(
+      {
+        id: randomUUID(),
+        strategyId: s.id,
+        tradingDate: date,
+        quantity: s.quantity,
+        stopLossPaise: s.stopLossPaise,
+        buyAt: istToEpochMs(date, s.buyTime),
+        sellAt: istToEpochMs(date, s.sellTime),
+        squareOffAt: istToEpochMs(date, '15:15:00'),
+      },
+      T0,
+    );
+    const res = await runs.arm(
+      {
+        run: a.run,
+        event: a.event,
+        userId: s.userId,
+        brokerAccountId: s.brokerId,
+        instrument: 'NSE:INFY',
+        nextActionAt: nextActionAt(a.run),
+        strategy: { id: s.id, expectedVersion: s.version, patch: { status: 'RUNNING' }, events: [{ ts: T0, from: s.status, to: 'RUNNING', cause: 'STARTED' }] },
+      },
+      T0,
+    );
+    expect(res).not.toBeNull();
+    return res!.run;
+  }
+
+  it('round-trips a strategy exactly and scopes it to its owner', async () => {
+    const o = await owner();
+    const other = await owner();
+    const s = await newStrategy(o);
+    expect(s).toMatchObject({ version: 1, status: 'CREATED', stopLossPaise: 150_000, createdAt: T0, deletedAt: null, brokerId: o.accountId });
+    expect(await strategies.get(o.userId, s.id)).toEqual(s);
+    expect(await strategies.get(other.userId, s.id)).toBeNull();
+    expect(await strategies.get(o.userId, 'not-a-uuid')).toBeNull();
+    expect(await strategies.get(o.userId, randomUUID())).toBeNull();
+    expect((await strategies.byId(s.id))?.id).toBe(s.id);
+  });
+
+  it('writes by compare-and-set: a stale version changes nothing', async () => {
+    const o = await owner();
+    const s = await newStrategy(o);
+    const w = await strategies.write(o.userId, { id: s.id, expectedVersion: 1, patch: { quantity: 20, name: 'Morning' }, events: [{ ts: T0 + 1, from: 'CREATED', to: 'CREATED', cause: 'EDITED' }] }, T0 + 1);
+    expect(w?.strategy).toMatchObject({ version: 2, quantity: 20, name: 'Morning', updatedAt: T0 + 1 });
+    expect(w?.events.map((e) => e.cause)).toEqual(['EDITED']);
+    expect(await strategies.write(o.userId, { id: s.id, expectedVersion: 1, patch: { quantity: 30 }, events: [] }, T0 + 2)).toBeNull();
+    expect(await strategies.write((await owner()).userId, { id: s.id, expectedVersion: 2, patch: { quantity: 30 }, events: [] }, T0 + 2)).toBeNull();
+    expect((await strategies.get(o.userId, s.id))?.quantity).toBe(20);
+  });
+
+  it('soft-deletes: hidden from reads and lists, kept by id for history', async () => {
+    const o = await owner();
+    const s = await newStrategy(o);
+    const d = await strategies.write(o.userId, { id: s.id, expectedVersion: 1, patch: {}, delete: true, events: [{ ts: T0, from: 'CREATED', to: 'CREATED', cause: 'DELETED' }] }, T0 + 5);
+    expect(d?.strategy.deletedAt).toBe(T0 + 5);
+    expect(await strategies.get(o.userId, s.id)).toBeNull();
+    expect((await strategies.list(o.userId, { limit: 10 })).items).toEqual([]);
+    expect((await strategies.byId(s.id))?.deletedAt).toBe(T0 + 5);
+    expect(await strategies.write(o.userId, { id: s.id, expectedVersion: 2, patch: { quantity: 1 }, events: [] }, T0 + 6)).toBeNull();
+  });
+
+  it('lists newest first with a stable cursor, even when many share a timestamp, and filters by status', async () => {
+    const o = await owner();
+    const made: StrategyRecord[] = [];
+    for (let i = 0; i < 7; i++) made.push(await newStrategy(o, T0 + (i < 4 ? 0 : i)));
+    await strategies.write(o.userId, { id: made[0]!.id, expectedVersion: 1, patch: { status: 'STOPPED' }, events: [] }, T0);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await strategies.list(o.userId, { limit: 3, cursor });
+      seen.push(...page.items.map((s) => s.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toHaveLength(7);
+    expect(new Set(seen).size).toBe(7);
+    const expected = [...made].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1)).map((s) => s.id);
+    expect(seen).toEqual(expected);
+    expect((await strategies.list(o.userId, { limit: 10, status: 'STOPPED' })).items.map((s) => s.id)).toEqual([made[0]!.id]);
+    expect((await strategies.list((await owner()).userId, { limit: 10 })).items).toEqual([]);
+    await expect(strategies.list(o.userId, { limit: 3, cursor: 'garbage!' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(strategies.list(o.userId, { limit: 3, cursor: Buffer.from('1.x').toString('base64url') })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('arms a run with its strategy change in one transaction, once per trading day', async () => {
+    const o = await owner();
+    const s = await newStrategy(o);
+    const r = await armed(s);
+    expect(r).toMatchObject({ version: 1, userId: o.userId, instrument: 'NSE:INFY', lastAction: 'ARMED', nextActionAt: istToEpochMs('2026-11-25', '09:20:00') });
+    expect(r.run).toMatchObject({ phase: 'WAITING_BUY', tradingDate: '2026-11-25', quantity: 10, stopLossPaise: 150_000, entryPricePaise: null });
+    expect(await runs.get(r.run.id)).toEqual(r);
+    expect(await runs.latest(s.id)).toEqual(r);
+    expect((await strategies.get(o.userId, s.id))?.status).toBe('RUNNING');
+
+    // Same trading day again: the unique (strategy, date) wins, and nothing else is written.
+    const again = armRun({ ...r.run, id: randomUUID() }, T0);
+    const fresh = (await strategies.get(o.userId, s.id))!;
+    const dup = await runs.arm(
+      { run: again.run, event: again.event, userId: o.userId, brokerAccountId: o.accountId, instrument: 'NSE:INFY', nextActionAt: null, strategy: { id: s.id, expectedVersion: fresh.version, patch: { reason: 'x' }, events: [] } },
+      T0,
+    );
+    expect(dup).toBeNull();
+    expect((await strategies.get(o.userId, s.id))?.reason).toBeNull();
+
+    // A stale strategy version refuses the arm.
+    const stale = armRun({ ...r.run, id: randomUUID(), tradingDate: '2026-11-26' }, T0);
+    expect(
+      await runs.arm({ run: stale.run, event: stale.event, userId: o.userId, brokerAccountId: o.accountId, instrument: 'NSE:INFY', nextActionAt: null, strategy: { id: s.id, expectedVersion: 1, patch: {}, events: [] } }, T0),
+    ).toBeNull();
+    expect(await runs.get(stale.run.id)).toBeNull();
+  });
+
+  it('applies transitions by compare-and-set and appends their events in order', async () => {
+    const o = await owner();
+    const s = await newStrategy(o);
+    const r0 = await armed(s);
+    const buyAt = r0.run.buyAt;
+    const t1 = transition(r0.run, { type: 'BUY_DUE', lastPricePaise: paise(160_000) }, buyAt);
+    const r1 = await runs.applyTransition({ run: t1.run, expectedVersion: 1, nextActionAt: nextActionAt(t1.run), events: [t1.event] }, buyAt);
+    expect(r1?.run).toMatchObject({ version: 2, lastAction: 'BUY_DUE', nextActionAt: buyAt });
+    const t2 = transition(r1!.run.run, { type: 'BUY_FILLED', filledQuantity: 10, averagePricePaise: paise(160_050) }, buyAt + 200);
+    const r2 = await runs.applyTransition({ run: t2.run, expectedVersion: 2, nextActionAt: nextActionAt(t2.run), events: [t2.event] }, buyAt + 200);
+    expect(r2?.run.run).toMatchObject({ phase: 'BOUGHT', positionQuantity: 10, entryPricePaise: 160_050 });
+    expect(r2?.run.nextActionAt).toBe(r0.run.sellAt);
+
+    // A writer still holding version 2 loses and writes nothing.
+    const late = transition(r1!.run.run, { type: 'ENTRY_FAILED', reason: 'x' }, buyAt + 300);
+    expect(await runs.applyTransition({ run: late.run, expectedVersion: 2, nextActionAt: null, events: [late.event] }, buyAt + 300)).toBeNull();
+    expect((await runs.get(r0.run.id))?.run.phase).toBe('BOUGHT');
+
+    const log = await strategies.events(o.userId, s.id, { limit: 50 });
+    expect(log.items.map((e) => `${e.scope}:${e.cause}:${e.from}->${e.to}`)).toEqual([
+      'run:BUY_FILLED:BUYING->BOUGHT',
+      'run:BUY_DUE:WAITING_BUY->BUYING',
+      'run:ARMED:null->WAITING_BUY',
+      'strategy:STARTED:CREATED->RUNNING',
+      'strategy:CREATED:null->CREATED',
+    ]);
+    expect(log.items[0]).toMatchObject({ runId: r0.run.id, tradingDate: '2026-11-25', details: { filled_quantity: 10, average_price_paise: 160_050 } });
+    expect((await strategies.events((await owner()).userId, s.id, { limit: 50 })).items).toEqual([]);
+    const first = await strategies.events(o.userId, s.id, { limit: 2 });
+    const rest = await strategies.events(o.userId, s.id, { limit: 10, cursor: first.nextCursor! });
+    expect([...first.items, ...rest.items].map((e) => e.id)).toEqual(log.items.map((e) => e.id));
+  });
+
+  it('two concurrent transitions from the same version: exactly one wins', async () => {
+    const o = await owner();
+    const s = await newStrategy(o);
+    const r0 = await armed(s);
+    const stop = transition(r0.run, { type: 'USER_STOP' }, T0 + 10);
+    const buy = transition(r0.run, { type: 'BUY_DUE', lastPricePaise: null }, T0 + 10);
+    const results = await Promise.all([
+      runs.applyTransition({ run: stop.run, expectedVersion: 1, nextActionAt: null, events: [stop.event] }, T0 + 10),
+      runs.applyTransition({ run: buy.run, expectedVersion: 1, nextActionAt: T0 + 10, events: [buy.event] }, T0 + 10),
+    ]);
+    const winners = results.filter((r) => r !== null);
+    expect(winners).toHaveLength(1);
+    const stored = (await runs.get(r0.run.id))!;
+    expect(stored.version).toBe(2);
+    expect(stored.run.phase).toBe(winners[0]!.run.run.phase);
+    const runEvents = (await strategies.events(o.userId, s.id, { limit: 50 })).items.filter((e) => e.scope === 'run');
+    expect(runEvents.map((e) => e.cause)).toEqual([winners[0]!.events[0]!.cause, 'ARMED']);
+  });
+
+  it('rolls the run back when the strategy part of the transition loses its compare-and-set', async () => {
+    const o = await owner();
+    const s = await newStrategy(o);
+    const r0 = await armed(s);
+    const t = transition(r0.run, { type: 'USER_STOP' }, T0 + 10);
+    const res = await runs.applyTransition(
+      { run: t.run, expectedVersion: 1, nextActionAt: null, events: [t.event], strategy: { id: s.id, expectedVersion: 1, patch: { status: 'STOPPED' }, events: [] } },
+      T0 + 10,
+    );
+    expect(res).toBeNull();
+    expect(await runs.get(r0.run.id)).toEqual(r0);
+    const ok = await runs.applyTransition(
+      { run: t.run, expectedVersion: 1, nextActionAt: null, events: [t.event], strategy: { id: s.id, expectedVersion: 2, patch: { status: 'STOPPED' }, events: [{ ts: T0 + 10, from: 'RUNNING', to: 'STOPPED', cause: 'STOPPED' }] } },
+      T0 + 10,
+    );
+    expect(ok?.strategy?.status).toBe('STOPPED');
+    expect(ok?.run.run.phase).toBe('SKIPPED');
+    expect(ok?.events.map((e) => e.cause)).toEqual(['USER_STOP', 'STOPPED']);
+  });
+
+  it('lists open runs by when they are due, leaving finished ones out', async () => {
+    const o = await owner();
+    const before = new Set((await runs.open()).map((r) => r.run.id));
+    const a = await armed(await newStrategy(o), '2026-11-26');
+    const b = await armed(await newStrategy(o), '2026-11-25');
+    const c = await armed(await newStrategy(o), '2026-11-27');
+    const done = transition(c.run, { type: 'USER_STOP' }, T0);
+    await runs.applyTransition({ run: done.run, expectedVersion: 1, nextActionAt: null, events: [done.event] }, T0);
+    const mine = (await runs.open()).filter((r) => !before.has(r.run.id)).map((r) => r.run.id);
+    expect(mine).toEqual([b.run.id, a.run.id]);
+    const due = (await runs.open({ dueBy: istToEpochMs('2026-11-25', '09:20:00') })).map((r) => r.run.id);
+    expect(due).toContain(b.run.id);
+    expect(due).not.toContain(a.run.id);
+  });
+
+  it('writes one order intent per (run, leg, attempt) and client order id; later writers get the first back', async () => {
+    const o = await owner();
+    const s = await newStrategy(o);
+    const r = await armed(s);
+    const intent = { id: randomUUID(), userId: o.userId, strategyId: s.id, runId: r.run.id, leg: 'ENTRY' as const, attempt: 1, clientOrderId: `c${randomUUID().slice(0, 12)}`, side: 'BUY' as const, instrument: 'NSE:INFY' as const, quantity: 10, reason: 'buy time' };
+    const [x, y] = await Promise.all([intents.insert(intent, T0), intents.insert({ ...intent, id: randomUUID() }, T0)]);
+    expect([x.created, y.created].filter(Boolean)).toHaveLength(1);
+    expect(x.intent.id).toBe(y.intent.id);
+    expect(x.intent).toMatchObject({ status: 'PENDING', filledQuantity: 0, tradingDate: '2026-11-25', averagePricePaise: null });
+    const sameTag = await intents.insert({ ...intent, id: randomUUID(), attempt: 2 }, T0);
+    expect(sameTag.created).toBe(false);
+
+    const filled = await intents.recordOutcome(intent.clientOrderId, { status: 'FILLED', brokerOrderId: 'B1', filledQuantity: 10, averagePricePaise: paise(160_050) }, T0 + 5);
+    expect(filled).toMatchObject({ status: 'FILLED', brokerOrderId: 'B1', averagePricePaise: 160_050, updatedAt: T0 + 5 });
+    expect(await intents.recordOutcome('nope', { status: 'FILLED' }, T0)).toBeNull();
+    await intents.insert({ ...intent, id: randomUUID(), leg: 'EXIT', side: 'SELL', clientOrderId: `${intent.clientOrderId}x` }, T0 + 10);
+    expect((await intents.forRun(r.run.id)).map((i) => i.leg)).toEqual(['ENTRY', 'EXIT']);
+    const page = await intents.listForStrategy(o.userId, s.id, { limit: 1 });
+    expect(page.items.map((i) => i.leg)).toEqual(['EXIT']);
+    expect((await intents.listForStrategy(o.userId, s.id, { limit: 5, cursor: page.nextCursor! })).items.map((i) => i.leg)).toEqual(['ENTRY']);
+    expect((await intents.listForStrategy((await owner()).userId, s.id, { limit: 5 })).items).toEqual([]);
+  });
+});

@@ -1,0 +1,19 @@
+import { rmSync } from 'node:fs';
+import { TEST_LOG_DIR } from './test-env';
+import { scanLogsForSecrets } from './log-secret-scan';
+
+/**
+ * Vitest global setup: start each run with no old logs, and after the whole suite fail the run if
+ * any log line written by any test carries a secret (issue 3, acceptance 3).
+ */
+export function setup(): () => void {
+  rmSync(TEST_LOG_DIR, { recursive: true, force: true });
+  return () => {
+    const { lines, findings } = scanLogsForSecrets(TEST_LOG_DIR);
+    if (findings.length > 0) {
+      const sample = findings.slice(0, 10).map((f) => `  ${f.file}:${f.line} ${f.reason}`).join('\n');
+      throw new Error(`Secrets found in test logs (${findings.length} findings in ${lines} lines):\n${sample}`);
+    }
+    console.log(`log secret scan: ${lines} log lines from the test suite, no secret found`);
+  };
+}
