@@ -31,6 +31,7 @@ const Env = z.object({
   ATS_SQUARE_OFF_TIME: hhmmss.default('15:15:00'),
   ATS_ENTRY_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
   ATS_FEED_STALE_MS: z.coerce.number().int().min(100).default(3_000),
+  ATS_BROKER_ORDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   ATS_PAPER_LATENCY_MS: z.coerce.number().int().min(0).default(50),
   ATS_PAPER_SLIPPAGE_BPS: z.coerce.number().min(0).default(0),
   ATS_SERVE_APP: bool.default(true),

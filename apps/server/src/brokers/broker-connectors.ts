@@ -20,9 +20,9 @@ export function buildBrokerConnectors(config: Config, deps: { clock: Clock; pape
     'paper',
     createPaperConnector({ market: deps.paperMarket, clock: deps.clock, latencyMs: config.ATS_PAPER_LATENCY_MS, slippageBps: config.ATS_PAPER_SLIPPAGE_BPS }) as BrokerConnector,
   );
-  map.set('zerodha', createZerodhaConnector({ apiUrl: config.KITE_API_URL, wsUrl: config.KITE_WS_URL, loginUrl: config.KITE_LOGIN_URL, http }));
-  map.set('dhan', createDhanConnector({ apiUrl: config.DHAN_API_URL, authUrl: config.DHAN_AUTH_URL, feedUrl: config.DHAN_FEED_URL, http }));
-  map.set('fyers', createFyersConnector({ apiUrl: config.FYERS_API_URL, wsUrl: config.FYERS_WS_URL, http }));
-  map.set('angelone', createAngelOneConnector({ apiUrl: config.ANGELONE_API_URL, wsUrl: config.ANGELONE_WS_URL, http }));
+  map.set('zerodha', createZerodhaConnector({ apiUrl: config.KITE_API_URL, wsUrl: config.KITE_WS_URL, loginUrl: config.KITE_LOGIN_URL, http, orderTimeoutMs: config.ATS_BROKER_ORDER_TIMEOUT_MS }));
+  map.set('dhan', createDhanConnector({ apiUrl: config.DHAN_API_URL, authUrl: config.DHAN_AUTH_URL, feedUrl: config.DHAN_FEED_URL, http, orderTimeoutMs: config.ATS_BROKER_ORDER_TIMEOUT_MS }));
+  map.set('fyers', createFyersConnector({ apiUrl: config.FYERS_API_URL, wsUrl: config.FYERS_WS_URL, http, orderTimeoutMs: config.ATS_BROKER_ORDER_TIMEOUT_MS }));
+  map.set('angelone', createAngelOneConnector({ apiUrl: config.ANGELONE_API_URL, wsUrl: config.ANGELONE_WS_URL, http, orderTimeoutMs: config.ATS_BROKER_ORDER_TIMEOUT_MS }));
   return map;
 }

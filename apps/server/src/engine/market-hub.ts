@@ -1,6 +1,6 @@
 import type { InstrumentId } from '../domain/instrument';
 import type { Paise } from '../domain/price';
-import type { BrokerKind } from '../ports/broker';
+import type { Broker, BrokerKind } from '../ports/broker';
 import type { BrokerDirectory } from '../ports/broker-directory';
 import type { Clock } from '../ports/clock';
 import type { FeedState, MarketFeed } from '../ports/market-feed';
@@ -24,6 +24,8 @@ export interface HubAlert {
 interface FeedEntry {
   kind: BrokerKind;
   feed: MarketFeed | null;
+  source: Broker | null;
+  lastConnectAttempt: number;
   connecting: Promise<void> | null;
   refs: Map<InstrumentId, number>;
   lastTickAt: number;
@@ -107,7 +109,7 @@ export class MarketHub {
   private entry(kind: BrokerKind): FeedEntry {
     let e = this.feeds.get(kind);
     if (!e) {
-      e = { kind, feed: null, connecting: null, refs: new Map(), lastTickAt: this.clock.now(), polling: false, pollBusy: false, state: 'DISCONNECTED' };
+      e = { kind, feed: null, source: null, lastConnectAttempt: 0, connecting: null, refs: new Map(), lastTickAt: this.clock.now(), polling: false, pollBusy: false, state: 'DISCONNECTED' };
       this.feeds.set(kind, e);
     }
     return e;
@@ -116,12 +118,14 @@ export class MarketHub {
   private ensureFeed(e: FeedEntry): Promise<void> {
     if (e.feed) return Promise.resolve();
     e.connecting ??= (async () => {
+      e.lastConnectAttempt = this.clock.now();
       const source = await this.directory.dataSource(e.kind);
       if (!source) {
         this.onAlert({ kind: e.kind, code: 'FEED_UNAVAILABLE', message: `No connected ${e.kind} account can stream prices`, instruments: [...e.refs.keys()] });
         return;
       }
       const feed = source.createFeed();
+      e.source = source;
       feed.onTick((t) => {
         e.lastTickAt = this.clock.now();
         this.last.set(`${e.kind}|${t.instrument}`, { paise: t.ltpPaise, ts: t.receivedTs });
@@ -138,11 +142,20 @@ export class MarketHub {
         if (e.refs.size) feed.subscribe([...e.refs.keys()]);
       } catch (err) {
         this.onAlert({ kind: e.kind, code: 'FEED_UNAVAILABLE', message: `The ${e.kind} price feed could not connect: ${String(err)}`, instruments: [...e.refs.keys()] });
+        this.dropSource(e);
       }
     })().finally(() => {
       e.connecting = null;
     });
     return e.connecting;
+  }
+
+  private dropSource(e: FeedEntry): void {
+    if (e.source) this.directory.dataSourceFailed(e.kind, e.source);
+    const old = e.feed;
+    e.feed = null;
+    e.source = null;
+    void old?.close().catch(() => undefined);
   }
 
   /** Staleness watchdog: switch to REST polling while a watched feed is silent, and back. */
@@ -161,6 +174,8 @@ export class MarketHub {
         e.polling = false;
         this.onAlert({ kind: e.kind, code: 'FEED_RECOVERED', message: `The ${e.kind} price feed is back`, instruments: [...e.refs.keys()] });
       }
+      // A feed that could not be opened (or was dropped) is retried from another source.
+      if (!e.feed && !e.connecting && now - e.lastConnectAttempt >= 2_000) void this.ensureFeed(e);
       if (e.polling && !e.pollBusy && now - (this.lastPollAt.get(e.kind) ?? 0) >= (this.o.pollEveryMs ?? 1000)) {
         this.lastPollAt.set(e.kind, now);
         void this.poll(e);
@@ -173,8 +188,14 @@ export class MarketHub {
     try {
       const source = await this.directory.dataSource(e.kind);
       if (!source) return;
-      const prices = await source.ltp([...e.refs.keys()]);
-      for (const [id, p] of prices) if (e.refs.has(id)) this.ingest(e.kind, id, p, true);
+      try {
+        const prices = await source.ltp([...e.refs.keys()]);
+        for (const [id, p] of prices) if (e.refs.has(id)) this.ingest(e.kind, id, p, true);
+      } catch {
+        // This source cannot serve (expired session?): drop it, so the next round and the feed use another.
+        this.directory.dataSourceFailed(e.kind, source);
+        if (source === e.source) this.dropSource(e);
+      }
     } catch {
       // The next watchdog round polls again; exits keep their own retries.
     } finally {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { clientOrderId } from '../domain/client-order-id';
 import type { BrokerOrder, OrderIntent, OrderLeg } from '../domain/order';
 import type { Paise } from '../domain/price';
@@ -84,7 +85,7 @@ export class OrderExecutor {
       }
       attempt += 1;
       const intent = this.intentFor(rec, 'ENTRY', attempt, run.quantity, 'BUY at buy time');
-      const { created, intent: stored } = await this.intents.insert({ ...intent, id: intent.clientOrderId, userId: rec.userId, strategyId: run.strategyId }, this.clock.now());
+      const { created, intent: stored } = await this.intents.insert({ ...intent, id: randomUUID(), userId: rec.userId, strategyId: run.strategyId }, this.clock.now());
       if (!created) {
         // Another process wrote this attempt first: it owns the send. Look, never send.
         const o = await this.lookup(broker, stored.clientOrderId);
@@ -101,11 +102,8 @@ export class OrderExecutor {
       if (result.kind === 'REJECTED') {
         breaker.success();
         await this.intents.recordOutcome(intent.clientOrderId, { status: 'REJECTED', message: result.message }, this.clock.now());
-        if (result.code === 'BROKER_TOKEN_EXPIRED') {
-          await this.hooks.emit(run.id, { type: 'ENTRY_SKIPPED', reason: 'BROKER_TOKEN_EXPIRED', message: result.message });
-        } else {
-          await this.hooks.emit(run.id, { type: 'BUY_REJECTED', code: result.code, message: result.message });
-        }
+        // A refusal (including an expired session) is final for the day: no retry, the reason kept.
+        await this.hooks.emit(run.id, { type: 'BUY_REJECTED', code: result.code, message: result.message });
         return;
       }
       breaker.failure();
@@ -145,7 +143,7 @@ export class OrderExecutor {
       const attempt = Math.max(run.exitAttempt, lastAttempt + 1);
       lastAttempt = attempt;
       const intent = this.intentFor(current, 'EXIT', attempt, remaining, `SELL (${run.exitCause ?? 'exit'})`);
-      const { created, intent: stored } = await this.intents.insert({ ...intent, id: intent.clientOrderId, userId: current.userId, strategyId: run.strategyId }, this.clock.now());
+      const { created, intent: stored } = await this.intents.insert({ ...intent, id: randomUUID(), userId: current.userId, strategyId: run.strategyId }, this.clock.now());
       let settled: Settled | null = null;
       if (!created && stored.status !== 'CANCELLED') {
         const o = await this.lookup(broker, stored.clientOrderId);

@@ -55,6 +55,8 @@ interface Tracked {
   rec: RunRecord;
   kind: BrokerKind;
   watching: boolean;
+  /** the pre-buy session check: resolves to a reason when the broker session is not usable */
+  prewarmed: Promise<string | null> | null;
   /** an executor loop is driving this run's order */
   driving: boolean;
 }
@@ -151,7 +153,7 @@ export class RunSupervisor {
     }
     const existing = this.live.get(rec.run.id);
     if (existing && existing.rec.version >= rec.version) return;
-    const t: Tracked = existing ?? { rec, kind, watching: false, driving: false };
+    const t: Tracked = existing ?? { rec, kind, watching: false, driving: false, prewarmed: null };
     t.rec = rec;
     this.live.set(rec.run.id, t);
     this.plan(t);
@@ -169,7 +171,9 @@ export class RunSupervisor {
           void this.apply(id, { type: 'ENTRY_SKIPPED', reason: 'MISSED_WINDOW', message: 'Not bought: missed entry window' });
           return;
         }
-        this.scheduler.schedule(`${id}:prewarm`, Math.max(now, run.buyAt - this.o.prewarmMs), () => void this.prewarm(t));
+        this.scheduler.schedule(`${id}:prewarm`, Math.max(now, run.buyAt - this.o.prewarmMs), () => {
+          t.prewarmed = this.prewarm(t);
+        });
         this.scheduler.schedule(`${id}:buy`, run.buyAt, () => void this.buyDue(id));
         return;
       }
@@ -223,19 +227,30 @@ export class RunSupervisor {
     this.hub.watch(t.kind, t.rec.instrument);
   }
 
-  private async prewarm(t: Tracked): Promise<void> {
+  /**
+   * Seconds before the buy: subscribe the price, open the broker connection, and check the session,
+   * so the buy itself pays no handshake and a dead session skips the day with its reason instead of
+   * failing at the broker.
+   */
+  private async prewarm(t: Tracked): Promise<string | null> {
     this.watch(t);
     try {
       const broker = await this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId);
-      await broker.warmUp();
-    } catch {
-      // An expired session shows up at buy time as a skipped run with the reason.
+      const [session] = await Promise.all([broker.validateSession(), broker.warmUp()]);
+      return session.state === 'TOKEN_EXPIRED' ? `Not bought: your broker session had expired (${session.message}). Log in to your broker again.` : null;
+    } catch (e) {
+      return e instanceof Error && 'code' in e && (e as { code: string }).code === 'BROKER_TOKEN_EXPIRED' ? e.message : null;
     }
   }
 
   private async buyDue(runId: string): Promise<void> {
     const t = this.live.get(runId);
     if (!t || t.rec.run.phase !== 'WAITING_BUY') return;
+    const expired = await t.prewarmed;
+    if (expired) {
+      await this.apply(runId, { type: 'ENTRY_SKIPPED', reason: 'BROKER_TOKEN_EXPIRED', message: expired });
+      return;
+    }
     let broker: Broker;
     try {
       broker = await this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId);

@@ -9,6 +9,8 @@ export interface BrokerDirectory {
    * market is the same whoever's account streams it. Null when no account of that kind is connected.
    */
   dataSource(kind: BrokerKind): Promise<Broker | null>;
+  /** A data source just failed (expired session, refused socket): do not hand it out again for a while. */
+  dataSourceFailed(kind: BrokerKind, source: Broker): void;
   /** Which broker an account belongs to. */
   kindOf(userId: string, brokerAccountId: string): Promise<BrokerKind>;
 }

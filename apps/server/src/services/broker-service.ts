@@ -39,6 +39,9 @@ const VALIDATE_TIMEOUT_MS = 5_000;
  */
 export class BrokerService implements BrokerDirectory {
   private readonly open = new Map<string, { token: string; broker: Broker }>();
+  private readonly sourceChecks = new Map<string, { at: number; token: Broker }>();
+  /** Brokers that failed as a data source; a re-login opens a new Broker, which is not in here. */
+  private readonly badSources = new WeakSet<Broker>();
 
   constructor(private readonly d: BrokerServiceDeps) {}
 
@@ -153,13 +156,33 @@ export class BrokerService implements BrokerDirectory {
     return (await this.get(userId, id)).broker as BrokerKind;
   }
 
+  dataSourceFailed(_kind: BrokerKind, source: Broker): void {
+    for (const [id, c] of this.sourceChecks) if (c.token === source) this.sourceChecks.set(id, { at: 0, token: c.token });
+    this.badSources.add(source);
+  }
+
+  /**
+   * Freshest connected account first, and only one whose session the broker still honours: a
+   * platform-wide price feed must not hang on one user's expired token.
+   */
   async dataSource(kind: BrokerKind): Promise<Broker | null> {
-    const candidates = (await this.d.accounts.listAll()).filter((a) => a.broker === kind && a.status === 'CONNECTED');
+    const candidates = (await this.d.accounts.listAll())
+      .filter((a) => a.broker === kind && a.status === 'CONNECTED')
+      .sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime());
     for (const a of candidates) {
       try {
-        return this.brokerOf(a);
+        const broker = this.brokerOf(a);
+        if (this.badSources.has(broker)) continue;
+        const checked = this.sourceChecks.get(a.id);
+        if (checked && checked.at > this.d.now() - 30_000 && checked.token === broker) return broker;
+        const s = await withTimeout(broker.validateSession(), VALIDATE_TIMEOUT_MS, 'broker');
+        if (s.state === 'CONNECTED') {
+          this.sourceChecks.set(a.id, { at: this.d.now(), token: broker });
+          return broker;
+        }
+        await this.d.accounts.update(a.userId, a.id, { status: s.state, statusMessage: s.message, lastCheckedAt: new Date(this.d.now()) });
       } catch {
-        // that account's session is unusable; try the next one
+        // that account cannot serve right now; try the next one
       }
     }
     return null;

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
@@ -61,6 +61,7 @@ export async function startTestPlatform(
       await platform.close();
       await db?.destroy();
       if (schema && TEST_DATABASE_URL) await dropSchema(TEST_DATABASE_URL, schema);
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createZerodhaSim, KITE_SIM_API_KEY, KITE_SIM_API_SECRET, KITE_SIM_USER_ID, SimControl, startSim, type RunningSim } from '@ats/broker-sims';
+import { ist, kiteToken, phaseIs, signUp, startEnginePlatform, T0, until, type Api, type EnginePlatform } from './support/engine-harness';
+
+/**
+ * The engine against Zerodha's wire protocol (the Kite sim): rejections, expired tokens, partial
+ * fills, a silent feed, broker errors on exit, and lost responses — measured at the sim, where the
+ * orders actually arrive.
+ */
+describe('engine with Zerodha (Kite sim)', () => {
+  let sim: RunningSim;
+  let control: SimControl;
+  let p: EnginePlatform;
+  let alice: Api;
+  let broker: string;
+  let minute = 0;
+
+  beforeAll(async () => {
+    sim = await startSim(createZerodhaSim(), 0, { tickIntervalMs: 50 });
+    control = new SimControl(sim.url);
+    p = await startEnginePlatform({ KITE_API_URL: sim.url, KITE_WS_URL: sim.url.replace('http', 'ws'), KITE_LOGIN_URL: sim.url, ATS_FEED_STALE_MS: '3000' });
+    alice = await signUp(p, 'kite-trader@example.com');
+  });
+  afterAll(async () => {
+    await p?.dispose();
+    await sim?.close();
+  });
+  beforeEach(async () => {
+    await control.reset();
+    await control.walk(false);
+    await control.setPrice('INFY', 160_000);
+    // a fresh session per test: some tests expire it
+    const token = await kiteToken(sim.url, KITE_SIM_API_KEY, KITE_SIM_API_SECRET);
+    const r = await alice.post('/broker/connect', { broker: 'zerodha', credentials: { api_key: KITE_SIM_API_KEY, api_secret: KITE_SIM_API_SECRET, access_token: token } });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    broker = r.body.id;
+  });
+
+  async function strategy(o: { stop?: number; qty?: number } = {}): Promise<{ id: string; buyAt: number; sellAt: number }> {
+    minute += 10;
+    const buyAt = T0 + minute * 60_000;
+    const sellAt = buyAt + 5 * 60_000;
+    await p.clock.set(Math.max(p.clock.now(), buyAt - 60_000));
+    const created = await alice.post('/strategy/create', { broker_id: broker, symbol: 'INFY', buy_time: ist(buyAt), sell_time: ist(sellAt), stop_loss: o.stop ?? 1500, quantity: o.qty ?? 10 });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect((await alice.post(`/strategy/${created.body.id}/start`)).status).toBe(200);
+    return { id: created.body.id, buyAt, sellAt };
+  }
+
+  const ours = async (s: { id: string }) => (await alice.get(`/strategy/${s.id}/orders`)).body.items as Array<{ side: string; client_order_id: string }>;
+  /** What arrived at the sim for this strategy's tags: the ground truth for duplicates. */
+  const simOrders = async (s: { id: string }) => {
+    const tags = new Set((await ours(s)).map((o) => o.client_order_id));
+    return (await control.orders({ account: KITE_SIM_USER_ID })).filter((o) => o.tag !== null && tags.has(o.tag));
+  };
+  /** Every order at the sim for the account, tagged or not: nothing may arrive that we did not intend. */
+  const allSimOrders = () => control.orders({ account: KITE_SIM_USER_ID });
+
+  it('buys at the buy time and sells at the sell time, one order each at the sim', async () => {
+    const s = await strategy();
+    await p.clock.set(s.buyAt);
+    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    await p.clock.set(s.sellAt);
+    const done = await until(p, () => phaseIs(alice, s.id, 'EXITED_BY_SELL_TIME'), { label: 'sell-time exit' });
+    expect(done.pnl).toBe(0);
+    const at = await simOrders(s);
+    expect(at.map((o) => `${o.side}:${o.quantity}:${o.status}`)).toEqual(['BUY:10:COMPLETE', 'SELL:10:COMPLETE']);
+    expect(await control.positions(KITE_SIM_USER_ID)).toEqual([expect.objectContaining({ key: 'NSE:INFY', net: 0 })]);
+  });
+
+  it('fails the run on a rejected entry, with the broker reason, and sends nothing more', async () => {
+    await control.faults({ rejects: 1, rejectMessage: 'Insufficient funds. Required margin is 16000.00 but available margin is 100.00.' });
+    const s = await strategy();
+    await p.clock.set(s.buyAt);
+    const failed = await until(p, () => phaseIs(alice, s.id, 'FAILED'), { label: 'FAILED' });
+    expect(failed.reason).toMatch(/Insufficient funds/);
+    expect(failed.status).toBe('FAILED');
+    await p.clock.set(s.sellAt + 60_000);
+    expect((await simOrders(s)).map((o) => o.side)).toEqual(['BUY']);
+  });
+
+  it('skips the run when the broker token has expired at buy time', async () => {
+    const s = await strategy();
+    await control.expireTokens();
+    await p.clock.set(s.buyAt);
+    const skipped = await until(p, () => phaseIs(alice, s.id, 'SKIPPED'), { label: 'SKIPPED' });
+    expect(skipped.reason).toMatch(/session|token/i);
+    expect(await allSimOrders()).toHaveLength(0);
+  });
+
+  it('sells exactly the filled quantity of a partially filled BUY and cancels the rest', async () => {
+    await control.faults({ partialFills: 1, partialFillRatio: 0.4 });
+    const s = await strategy({ qty: 10 });
+    await p.clock.set(s.buyAt);
+    const bought = await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { stepMs: 100, label: 'BOUGHT after partial fill' });
+    expect(bought).toBeDefined();
+    await p.clock.set(s.sellAt);
+    await until(p, () => phaseIs(alice, s.id, 'EXITED_BY_SELL_TIME'), { label: 'sell-time exit' });
+    const at = await simOrders(s);
+    expect(at.map((o) => `${o.side}:${o.status}:${o.filled}`)).toEqual(['BUY:CANCELLED:4', 'SELL:COMPLETE:4']);
+    expect(await control.positions(KITE_SIM_USER_ID)).toEqual([expect.objectContaining({ net: 0 })]);
+  });
+
+  it('falls back to REST polling when the feed goes silent, and the stop-loss still fires', async () => {
+    const s = await strategy({ stop: 1590 });
+    await p.clock.set(s.buyAt);
+    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    await control.faults({ feedSilent: true });
+    await control.setPrice('INFY', 158_000);
+    const out = await until(p, () => phaseIs(alice, s.id, 'EXITED_BY_STOP_LOSS'), { stepMs: 50, label: 'stop-loss via polling' });
+    expect(out.exit_price).toBe(1580);
+    expect((await simOrders(s)).map((o) => o.side)).toEqual(['BUY', 'SELL']);
+    const events = (await alice.get(`/strategy/${s.id}/events?limit=50`)).body.items as Array<{ to: string }>;
+    expect(events.some((e) => e.to === 'EXITED_BY_STOP_LOSS')).toBe(true);
+  });
+
+  it('retries the exit through injected 5xx errors until it sells, exactly once', async () => {
+    const s = await strategy();
+    await p.clock.set(s.buyAt);
+    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    await control.faults({ errors5xx: 3 });
+    await p.clock.set(s.sellAt);
+    await until(p, () => phaseIs(alice, s.id, 'EXITED_BY_SELL_TIME'), { stepMs: 100, label: 'exit after 5xx' });
+    const sells = (await simOrders(s)).filter((o) => o.side === 'SELL');
+    expect(sells).toHaveLength(1);
+    expect(sells[0]?.status).toBe('COMPLETE');
+    const attempts = (await ours(s)).filter((o) => o.side === 'SELL');
+    expect(attempts.length).toBe(4);
+  });
+
+  it('turns a lost order response into exactly one order, found by tag, and carries on', async () => {
+    const s = await strategy();
+    await control.faults({ timeouts: 1, hangMs: 3_000 });
+    await p.clock.set(s.buyAt);
+    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { stepMs: 5, label: 'BOUGHT after a lost response' });
+    const buys = (await simOrders(s)).filter((o) => o.side === 'BUY');
+    expect(buys).toHaveLength(1);
+    expect(buys[0]?.tag).toMatch(/^E01/);
+    await p.clock.set(s.sellAt);
+    await until(p, () => phaseIs(alice, s.id, 'EXITED_BY_SELL_TIME'), { label: 'exit' });
+    expect((await simOrders(s)).map((o) => o.side)).toEqual(['BUY', 'SELL']);
+  });
+});

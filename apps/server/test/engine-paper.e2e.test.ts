@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { ist, phaseIs, signUp, startEnginePlatform, T0, until, type Api, type EnginePlatform } from './support/engine-harness';
+
+/**
+ * The engine end to end with the Paper broker: the real server (API + engine in one process),
+ * the real database, the virtual clock, and a scripted simulated market.
+ */
+describe('engine with the Paper broker', () => {
+  let p: EnginePlatform;
+  let alice: Api;
+  let broker: string;
+  let minute = 0;
+
+  beforeAll(async () => {
+    p = await startEnginePlatform();
+    alice = await signUp(p, 'alice@example.com');
+    broker = (await alice.post('/broker/connect', { broker: 'paper' })).body.id;
+  });
+  afterAll(async () => p.dispose());
+
+  /** A strategy buying one minute after the previous one, selling four minutes later. */
+  async function strategy(api: Api, brokerId: string, o: { stop: number; qty?: number; symbol?: string } = { stop: 1550 }): Promise<{ id: string; buyAt: number; sellAt: number }> {
+    minute += 6;
+    const buyAt = T0 + minute * 60_000;
+    const sellAt = buyAt + 4 * 60_000;
+    if (p.clock.now() > buyAt - 30_000) await p.clock.set(buyAt - 60_000);
+    const created = await api.post('/strategy/create', {
+      broker_id: brokerId,
+      symbol: o.symbol ?? 'INFY',
+      buy_time: ist(buyAt),
+      sell_time: ist(sellAt),
+      stop_loss: o.stop,
+      quantity: o.qty ?? 10,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const started = await api.post(`/strategy/${created.body.id}/start`);
+    expect(started.status, JSON.stringify(started.body)).toBe(200);
+    return { id: created.body.id, buyAt, sellAt };
+  }
+
+  const orders = async (api: Api, id: string) => (await api.get(`/strategy/${id}/orders`)).body.items as Array<{ side: string; status: string; quantity: number; filled_quantity: number }>;
+
+  it('buys at the buy time and sells at the sell time', async () => {
+    p.paperMarket.setPrice('NSE:INFY', 160_000);
+    const s = await strategy(alice, broker);
+    expect((await phaseIs(alice, s.id, 'WAITING_BUY')).next_action_at).toBe(new Date(s.buyAt).toISOString());
+    await p.clock.set(s.buyAt - 1);
+    expect((await orders(alice, s.id)).length).toBe(0);
+    const bought = await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    expect(bought.entry_price).toBe(1600);
+    let o = await orders(alice, s.id);
+    expect(o).toHaveLength(1);
+    expect(o[0]).toMatchObject({ side: 'BUY', status: 'FILLED', quantity: 10, filled_quantity: 10 });
+
+    p.paperMarket.setPrice('NSE:INFY', 161_000);
+    await p.clock.set(s.sellAt - 1000);
+    expect((await phaseIs(alice, s.id, 'BOUGHT'))).toBeDefined();
+    const done = await until(p, () => phaseIs(alice, s.id, 'EXITED_BY_SELL_TIME'), { label: 'sell-time exit' });
+    expect(done).toMatchObject({ status: 'COMPLETED', exit_price: 1610, pnl: 100 });
+    o = await orders(alice, s.id);
+    expect(o.map((x) => x.side).sort()).toEqual(['BUY', 'SELL']);
+  });
+
+  it('exits the moment a tick crosses the stop-loss, and sends no sell-time order afterwards', async () => {
+    p.paperMarket.setPrice('NSE:INFY', 160_000);
+    const s = await strategy(alice, broker, { stop: 1590 });
+    await p.clock.set(s.buyAt);
+    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    p.paperMarket.setPrice('NSE:INFY', 159_100);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await phaseIs(alice, s.id, 'BOUGHT')).toBeDefined(); // above the stop: nothing happens
+    p.paperMarket.setPrice('NSE:INFY', 158_500);
+    const out = await until(p, () => phaseIs(alice, s.id, 'EXITED_BY_STOP_LOSS'), { stepMs: 1, label: 'stop-loss exit' });
+    expect(out.exit_price).toBe(1585);
+    await p.clock.set(s.sellAt + 60_000);
+    await new Promise((r) => setTimeout(r, 100));
+    const o = await orders(alice, s.id);
+    expect(o.filter((x) => x.side === 'SELL')).toHaveLength(1);
+    expect(o).toHaveLength(2);
+  });
+
+  it('skips the day when the price is already at or below the stop at buy time', async () => {
+    p.paperMarket.setPrice('NSE:INFY', 154_000);
+    const s = await strategy(alice, broker, { stop: 1550 });
+    await p.clock.set(s.buyAt);
+    const skipped = await until(p, () => phaseIs(alice, s.id, 'SKIPPED'), { label: 'SKIPPED' });
+    expect(skipped.reason).toMatch(/at or below the stop-loss/);
+    expect(await orders(alice, s.id)).toHaveLength(0);
+  });
+
+  it('sells the open position when the user stops the strategy', async () => {
+    p.paperMarket.setPrice('NSE:INFY', 160_000);
+    const s = await strategy(alice, broker, { stop: 1500 });
+    await p.clock.set(s.buyAt);
+    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    expect((await alice.post(`/strategy/${s.id}/stop`)).status).toBe(200);
+    const out = await until(p, () => phaseIs(alice, s.id, 'EXITED_BY_USER_STOP'), { label: 'user-stop exit' });
+    expect(out.status).toBe('STOPPED');
+    expect((await orders(alice, s.id)).map((x) => x.side).sort()).toEqual(['BUY', 'SELL']);
+    // stopping again is harmless and sends nothing
+    expect((await alice.post(`/strategy/${s.id}/stop`)).status).toBe(200);
+    await p.clock.set(s.sellAt + 1000);
+    expect(await orders(alice, s.id)).toHaveLength(2);
+  });
+
+  it('keeps two users on the same symbol and times apart, on the API and on /ws', async () => {
+    const bob = await signUp(p, 'bob@example.com');
+    const bobBroker = (await bob.post('/broker/connect', { broker: 'paper' })).body.id as string;
+    await p.app.listen({ port: 0, host: '127.0.0.1' });
+    const addr = p.app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : 0;
+    const streams: Record<string, Array<{ type: string; strategy_id?: string; strategyId?: string; to?: string }>> = { alice: [], bob: [] };
+    const sockets = await Promise.all(
+      ([['alice', alice], ['bob', bob]] as const).map(
+        ([name, api]) =>
+          new Promise<WebSocket>((resolve, reject) => {
+            const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?access_token=${api.token}`);
+            ws.on('message', (m) => {
+              const msg = JSON.parse(String(m));
+              if (msg.type === 'hello') resolve(ws);
+              streams[name]?.push(msg);
+            });
+            ws.on('error', reject);
+          }),
+      ),
+    );
+    const refused = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?access_token=not-a-token`);
+      ws.on('close', (code) => resolve(code));
+    });
+    expect(refused).toBe(4401);
+
+    p.paperMarket.setPrice('NSE:SBIN', 80_000);
+    const a = await strategy(alice, broker, { stop: 790, qty: 3, symbol: 'SBIN' });
+    const createdB = await bob.post('/strategy/create', { broker_id: bobBroker, symbol: 'SBIN', buy_time: ist(a.buyAt), sell_time: ist(a.sellAt), stop_loss: 790, quantity: 7 });
+    expect((await bob.post(`/strategy/${createdB.body.id}/start`)).status).toBe(200);
+    await p.clock.set(a.buyAt);
+    await until(p, async () => (await phaseIs(alice, a.id, 'BOUGHT')) && (await phaseIs(bob, createdB.body.id, 'BOUGHT')), { label: 'both BOUGHT' });
+    const ao = await orders(alice, a.id);
+    const bo = await orders(bob, createdB.body.id);
+    expect(ao.map((x) => x.quantity)).toEqual([3]);
+    expect(bo.map((x) => x.quantity)).toEqual([7]);
+    expect((await bob.get(`/strategy/${a.id}/status`)).status).toBe(404);
+    expect((await bob.get(`/strategy/${a.id}/orders`)).status).toBe(404);
+
+    await until(p, async () => streams.alice!.some((m) => m.type === 'run.phase' && m.to === 'BOUGHT') && streams.bob!.some((m) => m.type === 'run.phase' && m.to === 'BOUGHT'), { label: 'live events' });
+    const idsIn = (msgs: typeof streams.alice) => new Set(msgs!.map((m) => m.strategy_id ?? m.strategyId).filter(Boolean));
+    expect([...idsIn(streams.alice)]).not.toContain(createdB.body.id);
+    expect([...idsIn(streams.bob)]).toEqual([createdB.body.id]);
+    expect(streams.bob!.some((m) => m.type === 'price')).toBe(true);
+    for (const ws of sockets) ws.close();
+  });
+});
