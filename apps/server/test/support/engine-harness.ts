@@ -26,11 +26,18 @@ export async function startEnginePlatform(env: Record<string, string> = {}): Pro
   return Object.assign(p, { paperMarket });
 }
 
+/**
+ * Response bodies as tests read them: JSON whose shape each test asserts itself, so property access
+ * stays convenient without pretending to a static type.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: test-side JSON, asserted at runtime
+export type Json = any;
+
 export interface Api {
   token: string;
   userId: string;
-  get(url: string): Promise<{ status: number; body: any }>;
-  post(url: string, payload?: unknown): Promise<{ status: number; body: any }>;
+  get(url: string): Promise<{ status: number; body: Json }>;
+  post(url: string, payload?: unknown): Promise<{ status: number; body: Json }>;
 }
 
 export async function signUp(p: TestPlatform, email: string): Promise<Api> {
@@ -70,7 +77,7 @@ export async function until<T>(p: TestPlatform, cond: () => Promise<T | undefine
   }
 }
 
-export async function phaseIs(api: Api, strategyId: string, ...phases: string[]): Promise<any> {
+export async function phaseIs(api: Api, strategyId: string, ...phases: string[]): Promise<Json> {
   const s = await api.get(`/strategy/${strategyId}/status`);
   return phases.includes(s.body?.phase) ? s.body : undefined;
 }
