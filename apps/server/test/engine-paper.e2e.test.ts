@@ -148,7 +148,11 @@ describe('engine with the Paper broker', () => {
     const idsIn = (msgs: typeof streams.alice) => new Set(msgs!.map((m) => m.strategy_id ?? m.strategyId).filter(Boolean));
     expect([...idsIn(streams.alice)]).not.toContain(createdB.body.id);
     expect([...idsIn(streams.bob)]).toEqual([createdB.body.id]);
-    expect(streams.bob!.some((m) => m.type === 'price')).toBe(true);
+    // Prices of running symbols stream too (throttled), to the users who hold them.
+    await p.clock.advance(300);
+    p.paperMarket.setPrice('NSE:SBIN', 80_100);
+    await until(p, async () => streams.bob!.some((m) => m.type === 'price'), { label: 'price push' });
+    expect(streams.alice!.some((m) => m.type === 'price')).toBe(true);
     for (const ws of sockets) ws.close();
   });
 });

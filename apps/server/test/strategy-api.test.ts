@@ -274,7 +274,10 @@ describe.each(storages)('strategy API (%s)', (storage) => {
 
     // Orders the engine wrote are visible, read-only.
     const orders = new OrderIntentRepository(p.db);
-    await orders.insert({ id: randomUUID(), userId: a.userId, strategyId: s.id, runId: run.run.id, leg: 'ENTRY', attempt: 1, clientOrderId: `e${randomUUID().slice(0, 8)}`, side: 'BUY', instrument: 'NSE:INFY', quantity: 15, reason: 'buy time' }, p.clock.now());
+    const tag = `e${randomUUID().slice(0, 8)}`;
+    await orders.insert({ id: randomUUID(), userId: a.userId, strategyId: s.id, runId: run.run.id, leg: 'ENTRY', attempt: 1, clientOrderId: tag, side: 'BUY', instrument: 'NSE:INFY', quantity: 15, reason: 'buy time' }, p.clock.now());
+    expect((await c.call('GET', `/strategy/${s.id}/orders`, a)).json().items).toHaveLength(0);
+    await orders.markSent(tag, p.clock.now());
     const list = (await c.call('GET', `/strategy/${s.id}/orders`, a)).json();
     expect(list.items).toHaveLength(1);
     expect(list.items[0]).toMatchObject({ run_id: run.run.id, trading_date: '2026-11-25', leg: 'ENTRY', side: 'BUY', quantity: 15, filled_quantity: 0, average_price: null, status: 'PENDING' });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { clientOrderId } from '../domain/client-order-id';
-import type { BrokerOrder, OrderIntent, OrderLeg } from '../domain/order';
+import type { BrokerOrder, OrderIntent, OrderLeg, PlaceResult } from '../domain/order';
 import type { Paise } from '../domain/price';
 import type { Run, RunEvent } from '../domain/run-state-machine';
 import type { Broker } from '../ports/broker';
@@ -66,15 +66,52 @@ export class OrderExecutor {
     private readonly o: ExecutorOptions = DEFAULT_EXECUTOR_OPTIONS,
   ) {}
 
-  /** Drive a BUYING run until its entry is filled, refused or given up. */
-  async enter(rec: RunRecord, broker: Broker, breaker: CircuitBreaker): Promise<void> {
+  /**
+   * Write the first entry intent ahead of the buy time (at prewarm), so that at the buy time the
+   * order goes out with no database write in front of it. Returns the intent when THIS call wrote
+   * it (and so knows it was never sent); null when it already existed — a previous life of the
+   * engine may have sent it, so the buy must look it up by tag first.
+   */
+  async prepareEntry(rec: RunRecord): Promise<OrderIntent | null> {
+    const intent = this.intentFor(rec, 'ENTRY', 1, rec.run.quantity, 'BUY at buy time');
+    const { created } = await this.intents.insert({ ...intent, id: randomUUID(), userId: rec.userId, strategyId: rec.run.strategyId }, this.clock.now());
+    return created ? intent : null;
+  }
+
+  /**
+   * Send an order. The sent mark is not awaited: the broker call must not wait for the database,
+   * and if the mark is lost in a crash the recovery lookup by tag finds the order anyway.
+   */
+  send(broker: Broker, intent: OrderIntent): Promise<PlaceResult> {
+    this.intents.markSent(intent.clientOrderId, this.clock.now()).catch((e: unknown) => this.log.warn({ tag: intent.clientOrderId, err: String(e) }, 'could not mark an intent sent'));
+    return broker.placeOrder(intent);
+  }
+
+  /** A prepared entry that will never be sent (the run was skipped or stopped first). */
+  async discardPrepared(intent: OrderIntent, reason: string): Promise<void> {
+    await this.intents.recordOutcome(intent.clientOrderId, { status: 'CANCELLED', message: `Not sent: ${reason}` }, this.clock.now());
+  }
+
+  /**
+   * Drive a BUYING run until its entry is filled, refused or given up. `first` is an entry already
+   * on its way (the fast path sent a prepared intent the moment the buy time came).
+   */
+  async enter(rec: RunRecord, broker: Broker, breaker: CircuitBreaker, first?: { intent: OrderIntent; result: Promise<PlaceResult> }): Promise<void> {
     const run = rec.run;
     const deadline = run.buyAt + this.o.entryGraceMs;
-    // Recovery: an earlier attempt of this entry may already be at the broker.
-    const adopted = await this.adoptExisting(rec, broker, 'ENTRY');
-    if (adopted === 'done') return;
-    let attempt = adopted;
+    let attempt: number;
     let transientFailures = 0;
+    if (first) {
+      attempt = first.intent.attempt;
+      const outcome = await this.onEntryResult(rec, broker, breaker, first.intent, await first.result);
+      if (outcome === 'done') return;
+      transientFailures += 1;
+    } else {
+      // Recovery: an earlier attempt of this entry may already be at the broker.
+      const adopted = await this.adoptExisting(rec, broker, 'ENTRY');
+      if (adopted === 'done') return;
+      attempt = adopted;
+    }
     while (transientFailures < this.o.entryMaxAttempts) {
       if (this.clock.now() > deadline) break;
       if (!breaker.allow()) {
@@ -92,35 +129,78 @@ export class OrderExecutor {
         if (o) return this.settleEntry(rec, broker, o);
         continue;
       }
-      const result = await broker.placeOrder(intent);
-      if (result.kind === 'ACCEPTED') {
-        breaker.success();
-        await this.intents.recordOutcome(intent.clientOrderId, { status: 'PENDING', brokerOrderId: result.brokerOrderId }, this.clock.now());
-        const o = await broker.findOrder({ tag: intent.clientOrderId }).catch(() => null);
-        return this.settleEntry(rec, broker, o ?? pendingOrder(intent, result.brokerOrderId));
-      }
-      if (result.kind === 'REJECTED') {
-        breaker.success();
-        await this.intents.recordOutcome(intent.clientOrderId, { status: 'REJECTED', message: result.message }, this.clock.now());
-        // A refusal (including an expired session) is final for the day: no retry, the reason kept.
-        await this.hooks.emit(run.id, { type: 'BUY_REJECTED', code: result.code, message: result.message });
-        return;
-      }
-      breaker.failure();
+      const outcome = await this.onEntryResult(rec, broker, breaker, intent, await this.send(broker, intent));
+      if (outcome === 'done') return;
       transientFailures += 1;
-      if (result.kind === 'AMBIGUOUS') {
-        this.log.warn({ runId: run.id, tag: intent.clientOrderId, cause: result.cause }, 'entry outcome unknown; looking it up by tag');
-        const o = await this.lookup(broker, intent.clientOrderId, this.o.ambiguousLookups);
-        if (o) {
-          breaker.success();
-          return this.settleEntry(rec, broker, o);
-        }
-        await this.intents.recordOutcome(intent.clientOrderId, { status: 'CANCELLED', message: `not at broker after: ${result.cause}` }, this.clock.now());
-      } else {
-        await this.intents.recordOutcome(intent.clientOrderId, { status: 'CANCELLED', message: result.message }, this.clock.now());
-      }
     }
     await this.hooks.emit(run.id, { type: 'ENTRY_SKIPPED', reason: 'MISSED_WINDOW', message: 'Not bought: missed entry window' });
+  }
+
+  /**
+   * The rare race of the fast path: the entry left for the broker at the buy time, but a user stop
+   * committed first, so the run ended without a position. Whatever the broker filled is ours to
+   * undo: cancel the rest and sell what filled, so no unprotected position is left behind.
+   */
+  async flattenOrphanEntry(rec: RunRecord, broker: Broker, intent: OrderIntent, result: Promise<PlaceResult>): Promise<void> {
+    const r = await result;
+    let order: BrokerOrder | null = null;
+    if (r.kind === 'ACCEPTED') order = (await broker.findOrder({ tag: intent.clientOrderId }).catch(() => null)) ?? pendingOrder(intent, r.brokerOrderId);
+    else if (r.kind === 'AMBIGUOUS') order = await this.lookup(broker, intent.clientOrderId, this.o.ambiguousLookups);
+    if (!order) {
+      await this.intents.recordOutcome(intent.clientOrderId, { status: r.kind === 'REJECTED' ? 'REJECTED' : 'CANCELLED', message: 'Not filled: the strategy was stopped at the buy time' }, this.clock.now());
+      return;
+    }
+    const s = await this.follow(broker, order, rec);
+    await this.intents.recordOutcome(intent.clientOrderId, { status: s.status, brokerOrderId: s.brokerOrderId, filledQuantity: s.filled, averagePricePaise: s.avg, message: s.message }, this.clock.now());
+    if (s.filled === 0) return;
+    this.hooks.alert(rec, 'ENTRY_RACED_STOP', `The strategy was stopped just as its BUY went out; selling the ${s.filled} shares that filled`);
+    for (let attempt = 1; attempt <= 20; attempt++) {
+      const exit = this.intentFor(rec, 'EXIT', attempt, s.filled, 'undo a BUY that raced a user stop');
+      const { created } = await this.intents.insert({ ...exit, id: randomUUID(), userId: rec.userId, strategyId: rec.run.strategyId }, this.clock.now());
+      const prior = created ? null : await this.lookup(broker, exit.clientOrderId);
+      const placed = prior ? null : await this.send(broker, exit);
+      const sent = prior ?? (placed?.kind === 'ACCEPTED' ? pendingOrder(exit, placed.brokerOrderId) : placed?.kind === 'AMBIGUOUS' ? await this.lookup(broker, exit.clientOrderId, this.o.ambiguousLookups) : null);
+      if (sent) {
+        const done = await this.follow(broker, sent, rec);
+        await this.intents.recordOutcome(exit.clientOrderId, { status: done.status, brokerOrderId: done.brokerOrderId, filledQuantity: done.filled, averagePricePaise: done.avg }, this.clock.now());
+        if (done.filled >= s.filled) return;
+      }
+      await this.clock.sleep(Math.min(this.o.exitBackoffMs.max, this.o.exitBackoffMs.first * 2 ** attempt));
+    }
+    this.hooks.alert(rec, 'EXIT_NEEDS_ATTENTION', `Could not sell ${s.filled} shares bought as the strategy was stopped; sell them at your broker`);
+  }
+
+  /** What one entry send means: settled ('done'), or a transient failure the caller may retry. */
+  private async onEntryResult(rec: RunRecord, broker: Broker, breaker: CircuitBreaker, intent: OrderIntent, result: PlaceResult): Promise<'done' | 'retry'> {
+    const run = rec.run;
+    if (result.kind === 'ACCEPTED') {
+      breaker.success();
+      await this.intents.recordOutcome(intent.clientOrderId, { status: 'PENDING', brokerOrderId: result.brokerOrderId }, this.clock.now());
+      const o = await broker.findOrder({ tag: intent.clientOrderId }).catch(() => null);
+      await this.settleEntry(rec, broker, o ?? pendingOrder(intent, result.brokerOrderId));
+      return 'done';
+    }
+    if (result.kind === 'REJECTED') {
+      breaker.success();
+      await this.intents.recordOutcome(intent.clientOrderId, { status: 'REJECTED', message: result.message }, this.clock.now());
+      // A refusal (including an expired session) is final for the day: no retry, the reason kept.
+      await this.hooks.emit(run.id, { type: 'BUY_REJECTED', code: result.code, message: result.message });
+      return 'done';
+    }
+    breaker.failure();
+    if (result.kind === 'AMBIGUOUS') {
+      this.log.warn({ runId: run.id, tag: intent.clientOrderId, cause: result.cause }, 'entry outcome unknown; looking it up by tag');
+      const o = await this.lookup(broker, intent.clientOrderId, this.o.ambiguousLookups);
+      if (o) {
+        breaker.success();
+        await this.settleEntry(rec, broker, o);
+        return 'done';
+      }
+      await this.intents.recordOutcome(intent.clientOrderId, { status: 'CANCELLED', message: `not at broker after: ${result.cause}` }, this.clock.now());
+    } else {
+      await this.intents.recordOutcome(intent.clientOrderId, { status: 'CANCELLED', message: result.message }, this.clock.now());
+    }
+    return 'retry';
   }
 
   /** Drive a SELLING run until the whole position is sold, or the cutoff passes. */
@@ -150,7 +230,7 @@ export class OrderExecutor {
         if (o) settled = await this.follow(broker, o, current);
       }
       if (!settled) {
-        const result = await broker.placeOrder(intent);
+        const result = await this.send(broker, intent);
         if (result.kind === 'ACCEPTED') {
           await this.intents.recordOutcome(intent.clientOrderId, { status: 'PENDING', brokerOrderId: result.brokerOrderId }, this.clock.now());
           await this.hooks.emit(run.id, { type: 'SELL_SENT', brokerOrderId: result.brokerOrderId });

@@ -2,6 +2,7 @@ import { isTerminalPhase, transition, armRun, IllegalTransitionError, type Run, 
 import { nextActionAt, planRun } from '../domain/run-schedule';
 import { statusAfterRun } from '../domain/strategy';
 import type { InstrumentId } from '../domain/instrument';
+import type { OrderIntent } from '../domain/order';
 import { paise, type Paise } from '../domain/price';
 import type { TradingCalendar } from '../domain/trading-calendar';
 import type { Broker, BrokerKind } from '../ports/broker';
@@ -57,6 +58,8 @@ interface Tracked {
   watching: boolean;
   /** the pre-buy session check: resolves to a reason when the broker session is not usable */
   prewarmed: Promise<string | null> | null;
+  /** the first entry intent, written at prewarm by this process and not yet sent */
+  prepared: Promise<OrderIntent | null> | null;
   /** an executor loop is driving this run's order */
   driving: boolean;
 }
@@ -153,7 +156,7 @@ export class RunSupervisor {
     }
     const existing = this.live.get(rec.run.id);
     if (existing && existing.rec.version >= rec.version) return;
-    const t: Tracked = existing ?? { rec, kind, watching: false, driving: false, prewarmed: null };
+    const t: Tracked = existing ?? { rec, kind, watching: false, driving: false, prewarmed: null, prepared: null };
     t.rec = rec;
     this.live.set(rec.run.id, t);
     this.plan(t);
@@ -173,6 +176,10 @@ export class RunSupervisor {
         }
         this.scheduler.schedule(`${id}:prewarm`, Math.max(now, run.buyAt - this.o.prewarmMs), () => {
           t.prewarmed = this.prewarm(t);
+          t.prepared ??= this.executor.prepareEntry(t.rec).catch((e: unknown) => {
+            this.d.log.warn({ runId: id, err: String(e) }, 'could not prepare the entry intent; the buy takes the slow path');
+            return null;
+          });
         });
         this.scheduler.schedule(`${id}:buy`, run.buyAt, () => void this.buyDue(id));
         return;
@@ -243,12 +250,19 @@ export class RunSupervisor {
     }
   }
 
+  /**
+   * The buy time. The fast path sends the entry prepared at prewarm FIRST and records the phase
+   * change while the order is on the wire; crash between the two and recovery finds the prepared
+   * intent and asks the broker for its tag before sending anything. Without a prepared intent
+   * (e.g. a restart near the buy time) the slow path commits BUYING first, then sends.
+   */
   private async buyDue(runId: string): Promise<void> {
     const t = this.live.get(runId);
-    if (!t || t.rec.run.phase !== 'WAITING_BUY') return;
-    const expired = await t.prewarmed;
+    if (!t || t.rec.run.phase !== 'WAITING_BUY' || t.driving) return;
+    const [expired, prepared] = await Promise.all([t.prewarmed, t.prepared]);
     if (expired) {
       await this.apply(runId, { type: 'ENTRY_SKIPPED', reason: 'BROKER_TOKEN_EXPIRED', message: expired });
+      if (prepared) await this.executor.discardPrepared(prepared, 'the broker session had expired');
       return;
     }
     let broker: Broker;
@@ -256,10 +270,40 @@ export class RunSupervisor {
       broker = await this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId);
     } catch (e) {
       await this.apply(runId, { type: 'ENTRY_SKIPPED', reason: 'BROKER_TOKEN_EXPIRED', message: e instanceof Error ? e.message : String(e) });
+      if (prepared) await this.executor.discardPrepared(prepared, 'the broker session had expired');
       return;
     }
-    const last = await this.priceNow(t, broker);
-    await this.apply(runId, { type: 'BUY_DUE', lastPricePaise: last });
+    const due: RunEvent = { type: 'BUY_DUE', lastPricePaise: await this.priceNow(t, broker) };
+    // Decide in memory first: only a BUY_DUE that leads to BUYING may send.
+    let decided: Run['phase'];
+    try {
+      decided = transition(t.rec.run, due, this.d.clock.now()).run.phase;
+    } catch {
+      return;
+    }
+    const breaker = this.breaker(t.kind);
+    if (decided === 'BUYING' && prepared && breaker.allow() && !t.driving && t.rec.run.phase === 'WAITING_BUY') {
+      t.driving = true;
+      const result = this.executor.send(broker, prepared);
+      void (async () => {
+        try {
+          const rec = await this.apply(runId, due);
+          if (!rec || rec.run.phase !== 'BUYING') {
+            this.d.log.warn({ runId, phase: rec?.run.phase }, 'the run changed while its entry was on the wire; undoing the entry');
+            await this.executor.flattenOrphanEntry(t.rec, broker, prepared, result);
+            return;
+          }
+          await this.executor.enter(rec, broker, breaker, { intent: prepared, result });
+        } catch (e) {
+          this.d.log.error({ runId, err: e instanceof Error ? e.message : String(e) }, 'fast entry failed');
+        } finally {
+          t.driving = false;
+        }
+      })();
+      return;
+    }
+    const after = await this.apply(runId, due);
+    if (prepared && after && after.run.phase !== 'BUYING') await this.executor.discardPrepared(prepared, after.run.reason ?? after.run.phase);
   }
 
   /** The freshest price for the buy-time stop check: the feed, else one quick REST read. */

@@ -179,8 +179,10 @@ export interface OrderIntentStore {
     at: number,
   ): Promise<{ created: boolean; intent: OrderIntentRecord }>;
   recordOutcome(clientOrderId: string, outcome: OrderOutcome, at: number): Promise<OrderIntentRecord | null>;
+  /** The order is leaving for the broker now (intents written ahead of time are not orders until then). */
+  markSent(clientOrderId: string, at: number): Promise<void>;
   forRun(runId: string): Promise<OrderIntentRecord[]>;
-  /** The owner's orders for one strategy, newest first. */
+  /** The owner's orders for one strategy, newest first: only intents that were actually sent. */
   listForStrategy(userId: string, strategyId: string, page: PageRequest): Promise<Page<OrderIntentRecord>>;
 }
 

@@ -324,6 +324,11 @@ describe.each(engines)('strategy storage contract: $name', ({ open }) => {
     expect(await intents.recordOutcome('nope', { status: 'FILLED' }, T0)).toBeNull();
     await intents.insert({ ...intent, id: randomUUID(), leg: 'EXIT', side: 'SELL', clientOrderId: `${intent.clientOrderId}x` }, T0 + 10);
     expect((await intents.forRun(r.run.id)).map((i) => i.leg)).toEqual(['ENTRY', 'EXIT']);
+    // Written ahead of time is not an order: only sent intents are listed.
+    expect((await intents.listForStrategy(o.userId, s.id, { limit: 5 })).items).toEqual([]);
+    await intents.markSent(intent.clientOrderId, T0 + 1);
+    await intents.markSent(`${intent.clientOrderId}x`, T0 + 11);
+    await intents.markSent(`${intent.clientOrderId}x`, T0 + 99); // the first mark stands
     const page = await intents.listForStrategy(o.userId, s.id, { limit: 1 });
     expect(page.items.map((i) => i.leg)).toEqual(['EXIT']);
     expect((await intents.listForStrategy(o.userId, s.id, { limit: 5, cursor: page.nextCursor! })).items.map((i) => i.leg)).toEqual(['ENTRY']);

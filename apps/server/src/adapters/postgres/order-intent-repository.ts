@@ -74,11 +74,21 @@ export class OrderIntentRepository implements OrderIntentStore {
     return rows.map(toRecord);
   }
 
+  async markSent(clientOrderId: string, at: number): Promise<void> {
+    await this.db
+      .updateTable('order_intents')
+      .set({ sent_at: new Date(at) })
+      .where('client_order_id', '=', clientOrderId)
+      .where('sent_at', 'is', null)
+      .execute();
+  }
+
   async listForStrategy(userId: string, strategyId: string, page: PageRequest): Promise<Page<OrderIntentRecord>> {
     if (!isUuid(strategyId)) return { items: [], nextCursor: null };
     let query = this.select()
       .where('o.strategy_id', '=', strategyId)
       .where('o.user_id', '=', userId)
+      .where('o.sent_at', 'is not', null)
       .orderBy('o.created_at', 'desc')
       .orderBy('o.id', 'desc')
       .limit(page.limit + 1);

@@ -135,5 +135,6 @@ export interface Database {
     message: string | null;
     created_at: Timestamp;
     updated_at: Timestamp;
+    sent_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   };
 }

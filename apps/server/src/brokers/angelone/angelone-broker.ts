@@ -5,7 +5,7 @@ import type { Paise } from '../../domain/price';
 import type { Broker, BrokerSession, OrderRef, SessionState } from '../../ports/broker';
 import type { MarketFeed } from '../../ports/market-feed';
 import { TransportError, type HttpClient } from '../transport/http-client';
-import type { TokenBucket } from '../transport/token-bucket';
+import type { SlidingWindowLimiter } from '../transport/sliding-window-limiter';
 import type { AngelReply } from './angelone-envelope';
 import { AngelOneFeed } from './angelone-feed';
 import { ANGELONE_MAX_TAG_LENGTH, mapAngelLtp, mapAngelOrder, mapAngelOrderBook, mapAngelPositions, placeOrderBody } from './angelone-orders';
@@ -29,9 +29,9 @@ export interface AngelOneBrokerDeps {
   session: BrokerSession;
   symbols: AngelScripMasterCache;
   /** shared by every Broker of this client code: Angel counts per client */
-  orderBucket: TokenBucket;
+  orderBucket: SlidingWindowLimiter;
   /** getLtpData allows 10/s */
-  ltpBucket: TokenBucket;
+  ltpBucket: SlidingWindowLimiter;
   orderTimeoutMs: number;
   now: () => number;
 }

@@ -1,6 +1,6 @@
 import type { Broker, BrokerConnector, BrokerSession } from '../../ports/broker';
 import type { HttpClient } from '../transport/http-client';
-import { TokenBucket } from '../transport/token-bucket';
+import { SlidingWindowLimiter } from '../transport/sliding-window-limiter';
 import { angelLogin, canAutoLogin, type AngelOneCredentials } from './angelone-auth';
 import { ANGELONE_ORDERS_PER_SECOND, AngelOneBroker } from './angelone-broker';
 import { AngelScripMasterCache } from './angelone-symbols';
@@ -39,13 +39,13 @@ export function createAngelOneConnector(config: AngelOneConnectorConfig): Broker
     macAddress: config.macAddress ?? '00:00:00:00:00:00',
   };
   // Angel counts orders per client code, so every Broker of one account shares its buckets.
-  const orderBuckets = new Map<string, TokenBucket>();
-  const ltpBuckets = new Map<string, TokenBucket>();
-  const bucketFor = (m: Map<string, TokenBucket>, key: string, rate: number): TokenBucket => {
+  const orderBuckets = new Map<string, SlidingWindowLimiter>();
+  const ltpBuckets = new Map<string, SlidingWindowLimiter>();
+  const bucketFor = (m: Map<string, SlidingWindowLimiter>, key: string, rate: number): SlidingWindowLimiter => {
     let b = m.get(key);
     if (!b) {
-      // Burst 1: a sliding one-second window must never see more than `rate`, so tokens come evenly spaced.
-      b = new TokenBucket(rate, 1);
+      // Angel counts a sliding second: the limiter allows exactly that, a full burst included.
+      b = new SlidingWindowLimiter(rate);
       m.set(key, b);
     }
     return b;

@@ -4,7 +4,7 @@ import type { Paise } from '../../domain/price';
 import type { Broker, BrokerSession, OrderRef, SessionState } from '../../ports/broker';
 import type { MarketFeed } from '../../ports/market-feed';
 import type { HttpClient } from '../transport/http-client';
-import type { TokenBucket } from '../transport/token-bucket';
+import type { SlidingWindowLimiter } from '../transport/sliding-window-limiter';
 import { dhanProfileState } from './dhan-auth';
 import { DhanFeed } from './dhan-feed';
 import { DhanOrders } from './dhan-orders';
@@ -16,8 +16,8 @@ export interface DhanBrokerDeps {
   apiUrl: string;
   feedUrl: string;
   master: DhanScripMaster;
-  orderBucket: TokenBucket;
-  quoteBucket: TokenBucket;
+  orderBucket: SlidingWindowLimiter;
+  quoteBucket: SlidingWindowLimiter;
   orderTimeoutMs: number;
 }
 

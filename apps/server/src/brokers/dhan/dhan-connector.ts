@@ -1,7 +1,7 @@
 import { BrokerError } from '../../domain/errors';
 import type { BrokerConnector, BrokerSession } from '../../ports/broker';
 import type { HttpClient } from '../transport/http-client';
-import { TokenBucket } from '../transport/token-bucket';
+import { SlidingWindowLimiter } from '../transport/sliding-window-limiter';
 import { dhanTokenLogin, dhanTotpLogin } from './dhan-auth';
 import { DhanBroker } from './dhan-broker';
 import { DHAN_ORDERS_PER_SECOND, DHAN_QUOTES_PER_SECOND } from './dhan-orders';
@@ -49,13 +49,13 @@ export function createDhanConnector(config: DhanConnectorConfig): BrokerConnecto
   const masterUrl = config.scripMasterUrl ?? (apiUrl === DHAN_DEFAULT_API_URL ? DHAN_DEFAULT_SCRIP_MASTER_URL : `${apiUrl}/api-scrip-master.csv`);
   const master = new DhanScripMaster(config.http, masterUrl, now);
   // Dhan counts orders per client id, so every Broker opened for the same account shares one bucket.
-  const orderBuckets = new Map<string, TokenBucket>();
-  const quoteBuckets = new Map<string, TokenBucket>();
-  const bucketFor = (m: Map<string, TokenBucket>, clientId: string, rate: number): TokenBucket => {
+  const orderBuckets = new Map<string, SlidingWindowLimiter>();
+  const quoteBuckets = new Map<string, SlidingWindowLimiter>();
+  const bucketFor = (m: Map<string, SlidingWindowLimiter>, clientId: string, rate: number): SlidingWindowLimiter => {
     let b = m.get(clientId);
     if (!b) {
-      // burst 1: Dhan counts a sliding second, so a full bucket's burst would overrun it
-      b = new TokenBucket(rate, 1);
+      // Dhan counts a sliding second: the limiter allows exactly that, a full burst included.
+      b = new SlidingWindowLimiter(rate);
       m.set(clientId, b);
     }
     return b;

@@ -5,7 +5,7 @@ import { rupeesToPaise, type Paise } from '../../domain/price';
 import type { OrderRef } from '../../ports/broker';
 import type { HttpClient, HttpRequest } from '../transport/http-client';
 import { TransportError } from '../transport/http-client';
-import type { TokenBucket } from '../transport/token-bucket';
+import type { SlidingWindowLimiter } from '../transport/sliding-window-limiter';
 import { dhanBrokerError, dhanCall, isRateLimited, isServerSide, isTokenError, type DhanAuthHeaders, type DhanReply } from './dhan-rest-client';
 import { mapDhanOrderStatus } from './dhan-status-map';
 import type { DhanSymbolTable } from './dhan-symbols';
@@ -24,8 +24,8 @@ export interface DhanOrdersDeps {
   apiUrl: string;
   auth: DhanAuthHeaders;
   symbols: () => Promise<DhanSymbolTable>;
-  orderBucket: TokenBucket;
-  quoteBucket: TokenBucket;
+  orderBucket: SlidingWindowLimiter;
+  quoteBucket: SlidingWindowLimiter;
   orderTimeoutMs: number;
 }
 

@@ -3,7 +3,7 @@ import type { BrokerOrder, OrderIntent, PlaceResult, Position } from '../../doma
 import { rupeesToPaise, type Paise } from '../../domain/price';
 import { BrokerError } from '../../domain/errors';
 import type { OrderRef } from '../../ports/broker';
-import { TokenBucket } from '../transport/token-bucket';
+import { SlidingWindowLimiter } from '../transport/sliding-window-limiter';
 import { TransportError } from '../transport/http-client';
 import { fyersCode, fyersMessage, isOk, isRateLimited, isTokenError, type FyersBody, type FyersRest } from './fyers-rest';
 import { fyersOrderBody, orderTagFilter, toBrokerOrder, toPositions } from './fyers-order-mapping';
@@ -17,11 +17,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** Order-side REST of one Fyers account: place, find, list, cancel, positions, LTP. */
 export class FyersOrders {
-  /**
-   * Burst 1: Fyers counts orders in a sliding second, so ten at once followed by one more 100 ms
-   * later is already an eleventh in that second. Evenly spaced orders never trip it.
-   */
-  private readonly bucket = new TokenBucket(FYERS_ORDERS_PER_SECOND, 1);
+  /** Fyers counts orders in a sliding second: the limiter allows exactly that, a full burst included. */
+  private readonly bucket = new SlidingWindowLimiter(FYERS_ORDERS_PER_SECOND);
 
   constructor(
     private readonly rest: FyersRest,

@@ -5,7 +5,7 @@ import { rupeesToPaise, type Paise } from '../../domain/price';
 import type { Broker, OrderRef, SessionState } from '../../ports/broker';
 import type { MarketFeed } from '../../ports/market-feed';
 import { TransportError, type HttpClient } from '../transport/http-client';
-import type { TokenBucket } from '../transport/token-bucket';
+import type { SlidingWindowLimiter } from '../transport/sliding-window-limiter';
 import { ZerodhaFeed } from './zerodha-feed';
 import { findByTag, KITE_TAG_MAX, kiteOrderForm, toBrokerOrder, toPositions, type KiteOrder, type KitePosition } from './zerodha-orders';
 import { KiteApiError, type KiteRest } from './zerodha-rest';
@@ -20,7 +20,7 @@ export interface ZerodhaBrokerDeps {
   accessToken: string;
   expiresAt: number | null;
   /** shared by every Broker opened for the same Kite app, so they jointly respect its order rate */
-  orderBucket: TokenBucket;
+  orderBucket: SlidingWindowLimiter;
   ordersPerSecond: number;
   orderTimeoutMs: number;
   symbols: () => Promise<KiteSymbolTable>;

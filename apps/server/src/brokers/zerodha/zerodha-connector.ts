@@ -1,7 +1,7 @@
 import { BrokerError } from '../../domain/errors';
 import type { Broker, BrokerConnector, BrokerSession } from '../../ports/broker';
 import type { HttpClient } from '../transport/http-client';
-import { TokenBucket } from '../transport/token-bucket';
+import { SlidingWindowLimiter } from '../transport/sliding-window-limiter';
 import { exchangeRequestToken, kiteLoginUrl, readZerodhaCredentials, validatePastedToken } from './zerodha-auth';
 import { ZerodhaBroker } from './zerodha-broker';
 import { KiteRest } from './zerodha-rest';
@@ -44,12 +44,12 @@ export function createZerodhaConnector(config: ZerodhaConnectorConfig): BrokerCo
     };
   });
   // Kite counts orders per app/user, so every Broker opened for one api_key shares one bucket.
-  // Burst 1: Kite counts per sliding second, so a full burst followed by refills would exceed it.
-  const buckets = new Map<string, TokenBucket>();
-  const bucketFor = (apiKey: string): TokenBucket => {
+  // Kite counts per sliding second: the limiter allows exactly that, a full burst included.
+  const buckets = new Map<string, SlidingWindowLimiter>();
+  const bucketFor = (apiKey: string): SlidingWindowLimiter => {
     let b = buckets.get(apiKey);
     if (!b) {
-      b = new TokenBucket(KITE_ORDERS_PER_SECOND, 1);
+      b = new SlidingWindowLimiter(KITE_ORDERS_PER_SECOND);
       buckets.set(apiKey, b);
     }
     return b;
