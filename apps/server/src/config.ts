@@ -35,6 +35,7 @@ const Env = z.object({
   ATS_PAPER_LATENCY_MS: z.coerce.number().int().min(0).default(50),
   ATS_PAPER_SLIPPAGE_BPS: z.coerce.number().min(0).default(0),
   ATS_SERVE_APP: bool.default(true),
+  ATS_WEB_DIST: z.string().min(1).optional(),
   KITE_API_URL: url.default('https://api.kite.trade'),
   KITE_WS_URL: url.default('wss://ws.kite.trade'),
   KITE_LOGIN_URL: url.default('https://kite.zerodha.com'),

@@ -41,6 +41,9 @@ import { buildBrokerConnectors } from './brokers/broker-connectors';
 import { SimMarket } from '@ats/market-sim';
 import { RunSupervisor, type SupervisorOptions } from './engine/run-supervisor';
 import { liveRoutes } from './api/routes/live-routes';
+import { webAppRoutes } from './api/web-app-routes';
+import { WebAppBuild } from './services/web-app-build';
+import { fileURLToPath } from 'node:url';
 import type { Clock } from './ports/clock';
 import type { Bus } from './ports/bus';
 import type { RuntimeState } from './ports/runtime-state';
@@ -70,6 +73,7 @@ export interface Platform {
   brokers: BrokerService;
   catalog: InstrumentCatalogService;
   engine: RunSupervisor | null;
+  webApp: WebAppBuild | null;
   close(): Promise<void>;
 }
 
@@ -171,6 +175,11 @@ export async function buildPlatform(config: Config, o: PlatformOverrides = {}): 
       )
     : null;
 
+  const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+  const webApp = config.ATS_SERVE_APP
+    ? new WebAppBuild(resolve(config.ATS_WEB_DIST ?? resolve(repoRoot, 'apps/mobile/dist')), resolve(repoRoot, 'apps/mobile'), log.child({ role: 'web-app' }))
+    : null;
+
   const app = await buildApp({
     logLevel: config.LOG_LEVEL,
     corsOrigins: config.CORS_ORIGINS,
@@ -182,7 +191,7 @@ export async function buildPlatform(config: Config, o: PlatformOverrides = {}): 
       strategyRoutes(a, strategies);
       brokerRoutes(a, brokers);
       instrumentRoutes(a, catalog, brokers);
-      return liveRoutes(a, { bus, accessTokens });
+      return liveRoutes(a, { bus, accessTokens }).then(() => (webApp ? webAppRoutes(a, webApp) : undefined));
     },
   });
 
@@ -199,6 +208,7 @@ export async function buildPlatform(config: Config, o: PlatformOverrides = {}): 
     vault,
     brokers,
     catalog,
+    webApp,
     close: async () => {
       stopTokenCheck();
       await engine?.stop();
@@ -223,6 +233,8 @@ async function main(): Promise<void> {
   const platform = await buildPlatform(config);
   const address = await platform.app.listen({ port: config.PORT, host: config.HOST });
   platform.app.log.info({ mode: config.mode, roles: config.roles, instance: randomUUID() }, `listening on ${address}`);
+  // Built after listening: the API is usable at once, and the page says so while the app builds.
+  void platform.webApp?.ensure();
   const shutdown = (signal: string): void => {
     platform.app.log.info({ signal }, 'shutting down');
     void platform.close().then(
