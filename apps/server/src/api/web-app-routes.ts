@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { WebAppBuild } from '../services/web-app-build';
 
@@ -19,7 +19,7 @@ const BUILDING_PAGE = `<!doctype html><html><head><meta charset="utf-8"><meta ht
 export async function webAppRoutes(app: FastifyInstance, build: WebAppBuild): Promise<void> {
   // Files are sent by the routes below (after the build is ready), not by the plugin's own routes.
   await app.register(fastifyStatic, { root: build.distDir, serve: false });
-  const page = (reply: import('fastify').FastifyReply) => {
+  const page = (reply: FastifyReply) => {
     const s = build.state();
     if (s.state === 'ready' && existsSync(join(build.distDir, 'index.html'))) return reply.type('text/html').sendFile('index.html', build.distDir);
     if (s.state === 'building') return reply.code(503).header('retry-after', '3').type('text/html').send(BUILDING_PAGE);
