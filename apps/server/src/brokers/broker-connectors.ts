@@ -22,7 +22,12 @@ export function buildBrokerConnectors(config: Config, deps: { clock: Clock; pape
   );
   map.set('zerodha', createZerodhaConnector({ apiUrl: config.KITE_API_URL, wsUrl: config.KITE_WS_URL, loginUrl: config.KITE_LOGIN_URL, http, orderTimeoutMs: config.ATS_BROKER_ORDER_TIMEOUT_MS }));
   map.set('dhan', createDhanConnector({ apiUrl: config.DHAN_API_URL, authUrl: config.DHAN_AUTH_URL, feedUrl: config.DHAN_FEED_URL, http, orderTimeoutMs: config.ATS_BROKER_ORDER_TIMEOUT_MS }));
-  map.set('fyers', createFyersConnector({ apiUrl: config.FYERS_API_URL, wsUrl: config.FYERS_WS_URL, http, orderTimeoutMs: config.ATS_BROKER_ORDER_TIMEOUT_MS }));
+  // Fyers sends the browser back to the redirect_uri named in the login URL; it must be registered with the Fyers app.
+  const publicUrl = (config.ATS_PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
+  map.set(
+    'fyers',
+    createFyersConnector({ apiUrl: config.FYERS_API_URL, wsUrl: config.FYERS_WS_URL, http, orderTimeoutMs: config.ATS_BROKER_ORDER_TIMEOUT_MS, redirectUrl: `${publicUrl}/broker/callback/fyers` }),
+  );
   map.set('angelone', createAngelOneConnector({ apiUrl: config.ANGELONE_API_URL, wsUrl: config.ANGELONE_WS_URL, http, orderTimeoutMs: config.ATS_BROKER_ORDER_TIMEOUT_MS }));
   return map;
 }
