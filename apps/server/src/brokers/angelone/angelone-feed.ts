@@ -1,10 +1,11 @@
 import type { RawData } from 'ws';
 import type { InstrumentId } from '../../domain/instrument';
 import { paise } from '../../domain/price';
-import type { FeedState, MarketFeed, Tick, Unsubscribe } from '../../ports/market-feed';
+import type { FeedState, MarketFeed, Tick } from '../../ports/market-feed';
 import { ReconnectingSocket } from '../transport/reconnecting-socket';
 import { parseSmartStreamPacket } from './angelone-tick-parser';
 import type { AngelScripMasterCache, AngelSymbolTable } from './angelone-symbols';
+import { FeedListeners } from '../transport/feed-listeners';
 
 export interface AngelOneFeedOptions {
   wsUrl: string;
@@ -29,16 +30,14 @@ function toBytes(data: RawData): Uint8Array {
 }
 
 /** SmartStream 2.0 as a MarketFeed: header auth, JSON subscribe by (exchangeType, token), binary LTP packets. */
-export class AngelOneFeed implements MarketFeed {
+export class AngelOneFeed extends FeedListeners implements MarketFeed {
   private readonly subs = new Set<InstrumentId>();
-  private readonly tickFns = new Set<(t: Tick) => void>();
-  private readonly stateFns = new Set<(s: FeedState, detail?: string) => void>();
-  private current: FeedState = 'DISCONNECTED';
   private table: AngelSymbolTable | null = null;
   private correlation = 0;
   private readonly socket: ReconnectingSocket;
 
   constructor(private readonly o: AngelOneFeedOptions) {
+    super();
     this.socket = new ReconnectingSocket({
       target: () => ({
         url: o.wsUrl,
@@ -67,20 +66,6 @@ export class AngelOneFeed implements MarketFeed {
   unsubscribe(ids: readonly InstrumentId[]): void {
     const gone = ids.filter((id) => this.subs.delete(id));
     if (gone.length > 0) this.send(0, gone);
-  }
-
-  onTick(fn: (t: Tick) => void): Unsubscribe {
-    this.tickFns.add(fn);
-    return () => this.tickFns.delete(fn);
-  }
-
-  onState(fn: (s: FeedState, detail?: string) => void): Unsubscribe {
-    this.stateFns.add(fn);
-    return () => this.stateFns.delete(fn);
-  }
-
-  state(): FeedState {
-    return this.current;
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,11 @@
 import type { RawData } from 'ws';
 import type { InstrumentId } from '../../domain/instrument';
 import type { Paise } from '../../domain/price';
-import type { FeedState, MarketFeed, Tick, Unsubscribe } from '../../ports/market-feed';
+import type { FeedState, MarketFeed, Tick } from '../../ports/market-feed';
 import { ReconnectingSocket } from '../transport/reconnecting-socket';
 import type { DhanSecurityRef, DhanSymbolTable } from './dhan-symbols';
 import { dhanLttToEpochMs, dhanRupeesToPaise, parseDhanFeedMessage } from './dhan-tick-parser';
+import { FeedListeners } from '../transport/feed-listeners';
 
 /** Ticker mode (LTP + LTT) is all a stop-loss needs; 16 unsubscribes it. */
 const SUBSCRIBE_TICKER = 15;
@@ -22,11 +23,8 @@ export interface DhanFeedOptions {
 }
 
 /** Dhan live market feed v2 over one reconnecting socket; re-subscribes everything after a reconnect. */
-export class DhanFeed implements MarketFeed {
+export class DhanFeed extends FeedListeners implements MarketFeed {
   private readonly wanted = new Map<InstrumentId, DhanSecurityRef>();
-  private readonly tickFns = new Set<(t: Tick) => void>();
-  private readonly stateFns = new Set<(s: FeedState, detail?: string) => void>();
-  private current: FeedState = 'DISCONNECTED';
   private table: DhanSymbolTable | null = null;
   /** subscribed before connect(): resolved once the master is loaded */
   private pending: InstrumentId[] = [];
@@ -34,6 +32,7 @@ export class DhanFeed implements MarketFeed {
   private readonly now: () => number;
 
   constructor(private readonly o: DhanFeedOptions) {
+    super();
     this.now = o.now ?? Date.now;
     this.socket = new ReconnectingSocket({
       target: () => {
@@ -84,20 +83,6 @@ export class DhanFeed implements MarketFeed {
       removed.push(ref);
     }
     this.send(UNSUBSCRIBE_TICKER, removed);
-  }
-
-  onTick(fn: (t: Tick) => void): Unsubscribe {
-    this.tickFns.add(fn);
-    return () => this.tickFns.delete(fn);
-  }
-
-  onState(fn: (s: FeedState, detail?: string) => void): Unsubscribe {
-    this.stateFns.add(fn);
-    return () => this.stateFns.delete(fn);
-  }
-
-  state(): FeedState {
-    return this.current;
   }
 
   async close(): Promise<void> {

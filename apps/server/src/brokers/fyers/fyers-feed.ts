@@ -1,10 +1,11 @@
 import type { RawData } from 'ws';
 import type { InstrumentId } from '../../domain/instrument';
 import { paise } from '../../domain/price';
-import type { FeedState, MarketFeed, Tick, Unsubscribe } from '../../ports/market-feed';
+import type { FeedState, MarketFeed, Tick } from '../../ports/market-feed';
 import { ReconnectingSocket } from '../transport/reconnecting-socket';
 import { decodeHsmMessage, type HsmTopic } from './fyers-hsm-parser';
 import { HSM_PING, hsmAuthFrame, hsmSubscribeFrame, hsmUnsubscribeFrame } from './fyers-hsm-requests';
+import { FeedListeners } from '../transport/feed-listeners';
 
 export interface FyersFeedOptions {
   wsUrl: string;
@@ -28,7 +29,7 @@ function toBuffer(data: RawData): Buffer {
  * feed reports CONNECTED only once the server accepts it. Every reconnect re-authenticates and
  * re-subscribes what the caller still wants.
  */
-export class FyersFeed implements MarketFeed {
+export class FyersFeed extends FeedListeners implements MarketFeed {
   private socket: ReconnectingSocket | null = null;
   private readonly desired = new Set<InstrumentId>();
   private readonly topicOf = new Map<InstrumentId, string>();
@@ -36,13 +37,11 @@ export class FyersFeed implements MarketFeed {
   /** topic ids are per connection: cleared on every (re)connect */
   private topics = new Map<number, HsmTopic>();
   private authed = false;
-  private current: FeedState = 'DISCONNECTED';
-  private readonly tickFns = new Set<(t: Tick) => void>();
-  private readonly stateFns = new Set<(s: FeedState, detail?: string) => void>();
   private authWaiter: { resolve: () => void; reject: (e: Error) => void } | null = null;
   private readonly now: () => number;
 
   constructor(private readonly opts: FyersFeedOptions) {
+    super();
     this.now = opts.now ?? Date.now;
   }
 
@@ -120,20 +119,6 @@ export class FyersFeed implements MarketFeed {
       if (t) topics.push(t);
     }
     if (topics.length > 0 && this.authed) this.socket?.send(hsmUnsubscribeFrame(topics));
-  }
-
-  onTick(fn: (t: Tick) => void): Unsubscribe {
-    this.tickFns.add(fn);
-    return () => this.tickFns.delete(fn);
-  }
-
-  onState(fn: (s: FeedState, detail?: string) => void): Unsubscribe {
-    this.stateFns.add(fn);
-    return () => this.stateFns.delete(fn);
-  }
-
-  state(): FeedState {
-    return this.current;
   }
 
   async close(): Promise<void> {

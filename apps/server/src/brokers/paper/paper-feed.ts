@@ -1,21 +1,21 @@
 import type { SimMarket } from '@ats/market-sim';
 import type { InstrumentId } from '../../domain/instrument';
 import { paise } from '../../domain/price';
-import type { FeedState, MarketFeed, Tick, Unsubscribe } from '../../ports/market-feed';
+import type { FeedState, MarketFeed, Tick } from '../../ports/market-feed';
+import { FeedListeners } from '../transport/feed-listeners';
 
 /** Market data for the Paper broker: ticks straight from the in-process simulated market. */
-export class PaperFeed implements MarketFeed {
+export class PaperFeed extends FeedListeners implements MarketFeed {
   private readonly subs = new Set<string>();
-  private readonly tickFns = new Set<(t: Tick) => void>();
-  private readonly stateFns = new Set<(s: FeedState, d?: string) => void>();
-  private current: FeedState = 'DISCONNECTED';
   private off: (() => void) | null = null;
 
   constructor(
     private readonly market: SimMarket,
     private readonly now: () => number,
     private readonly onInterest: (keys: ReadonlySet<string>) => void,
-  ) {}
+  ) {
+    super();
+  }
 
   connect(): Promise<void> {
     if (!this.off) {
@@ -32,21 +32,12 @@ export class PaperFeed implements MarketFeed {
     for (const id of ids) if (this.market.has(id)) this.subs.add(id);
     this.onInterest(this.subs);
   }
+
   unsubscribe(ids: readonly InstrumentId[]): void {
     for (const id of ids) this.subs.delete(id);
     this.onInterest(this.subs);
   }
-  onTick(fn: (t: Tick) => void): Unsubscribe {
-    this.tickFns.add(fn);
-    return () => this.tickFns.delete(fn);
-  }
-  onState(fn: (s: FeedState, d?: string) => void): Unsubscribe {
-    this.stateFns.add(fn);
-    return () => this.stateFns.delete(fn);
-  }
-  state(): FeedState {
-    return this.current;
-  }
+
   close(): Promise<void> {
     this.off?.();
     this.off = null;

@@ -1,10 +1,11 @@
 import type { RawData } from 'ws';
 import type { InstrumentId } from '../../domain/instrument';
 import { rupeesToPaise } from '../../domain/price';
-import type { FeedState, MarketFeed, Tick, Unsubscribe } from '../../ports/market-feed';
+import type { MarketFeed, Tick } from '../../ports/market-feed';
 import { ReconnectingSocket } from '../transport/reconnecting-socket';
 import type { KiteSymbolTable } from './zerodha-symbols';
 import { parseKiteFrame } from './zerodha-tick-parser';
+import { FeedListeners } from '../transport/feed-listeners';
 
 export interface ZerodhaFeedOptions {
   wsUrl: string;
@@ -26,16 +27,14 @@ function rawToBuffer(data: RawData): Buffer {
 }
 
 /** Kite's binary ticker as our MarketFeed; re-subscribes everything after every reconnect. */
-export class ZerodhaFeed implements MarketFeed {
+export class ZerodhaFeed extends FeedListeners implements MarketFeed {
   private readonly wanted = new Set<InstrumentId>();
-  private readonly tickFns = new Set<(t: Tick) => void>();
-  private readonly stateFns = new Set<(s: FeedState, detail?: string) => void>();
-  private current: FeedState = 'DISCONNECTED';
   private table: KiteSymbolTable | null = null;
   private readonly socket: ReconnectingSocket;
   private readonly now: () => number;
 
   constructor(private readonly opts: ZerodhaFeedOptions) {
+    super();
     this.now = opts.now ?? Date.now;
     this.socket = new ReconnectingSocket({
       target: () => {
@@ -71,20 +70,6 @@ export class ZerodhaFeed implements MarketFeed {
   unsubscribe(ids: readonly InstrumentId[]): void {
     const gone = ids.filter((id) => this.wanted.delete(id));
     if (gone.length > 0) this.send('unsubscribe', gone);
-  }
-
-  onTick(fn: (t: Tick) => void): Unsubscribe {
-    this.tickFns.add(fn);
-    return () => this.tickFns.delete(fn);
-  }
-
-  onState(fn: (s: FeedState, detail?: string) => void): Unsubscribe {
-    this.stateFns.add(fn);
-    return () => this.stateFns.delete(fn);
-  }
-
-  state(): FeedState {
-    return this.current;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,50 @@
+import { useState } from 'react';
+import { ActivityIndicator, View } from 'react-native';
+import { useRouter } from 'expo-router';
+import { useQuery } from '@tanstack/react-query';
+import type { StrategyStatus } from '@ats/contracts';
+import { Button } from '../../components/Button';
+import { Choice } from '../../components/Choice';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { Screen } from '../../components/Screen';
+import { StrategyRow } from '../../components/StrategyRow';
+import { Txt } from '../../components/Txt';
+import { api } from '../../state/app-state';
+import { useWatchStrategies } from '../../state/use-watch';
+
+type Filter = 'ALL' | StrategyStatus;
+
+export default function StrategiesScreen() {
+  const router = useRouter();
+  const [filter, setFilter] = useState<Filter>('ALL');
+  const list = useQuery({
+    queryKey: ['strategies', filter],
+    queryFn: () => api.strategy.list({ status: filter === 'ALL' ? undefined : filter }),
+  });
+  useWatchStrategies((list.data?.items ?? []).filter((s) => s.status === 'RUNNING').map((s) => s.id));
+
+  return (
+    <Screen>
+      <Button title="New strategy" onPress={() => router.push('/strategies/new')} hint="Opens the form to create a strategy" testID="new-strategy" />
+      <Choice<Filter>
+        label="Show"
+        value={filter}
+        onChange={setFilter}
+        options={[
+          { value: 'ALL', title: 'All' },
+          { value: 'RUNNING', title: 'Running' },
+          { value: 'CREATED', title: 'Not started' },
+          { value: 'STOPPED', title: 'Stopped' },
+          { value: 'COMPLETED', title: 'Completed' },
+          { value: 'FAILED', title: 'Failed' },
+        ]}
+      />
+      <ErrorBanner error={list.error} />
+      {list.isPending ? <ActivityIndicator accessibilityLabel="Loading strategies" /> : null}
+      {list.data?.items.length === 0 ? <Txt variant="muted">No strategies yet. Create one to buy at a set time and sell later, with a stop-loss.</Txt> : null}
+      <View style={{ gap: 8 }}>
+        {list.data?.items.map((s) => <StrategyRow key={s.id} strategy={s} />)}
+      </View>
+    </Screen>
+  );
+}
