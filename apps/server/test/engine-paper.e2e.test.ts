@@ -153,6 +153,14 @@ describe('engine with the Paper broker', () => {
     p.paperMarket.setPrice('NSE:SBIN', 80_100);
     await until(p, async () => streams.bob!.some((m) => m.type === 'price'), { label: 'price push' });
     expect(streams.alice!.some((m) => m.type === 'price')).toBe(true);
+
+    // The day ends: each user is told their own strategy completed, and nothing of the other's.
+    await p.clock.set(a.sellAt);
+    const completed = (name: 'alice' | 'bob', id: string) =>
+      streams[name]!.some((m) => m.type === 'strategy.status' && (m as { status?: string }).status === 'COMPLETED' && m.strategy_id === id);
+    await until(p, async () => completed('alice', a.id) && completed('bob', createdB.body.id), { label: 'strategy.status on /ws' });
+    expect(streams.alice!.filter((m) => m.type === 'strategy.status').map((m) => m.strategy_id)).toEqual([a.id]);
+    expect(streams.bob!.filter((m) => m.type === 'strategy.status').map((m) => m.strategy_id)).toEqual([createdB.body.id]);
     for (const ws of sockets) ws.close();
   });
 });

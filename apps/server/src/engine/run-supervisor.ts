@@ -454,6 +454,12 @@ export class RunSupervisor {
           continue;
         }
         await this.after(written.run, next.event, rec.run.phase);
+        if (written.strategy && strategy?.write.patch.status) {
+          // The day's end changes the strategy too (e.g. RUNNING → COMPLETED): tell the app without a re-read.
+          await this.d.bus
+            .publish(userTopic(written.run.userId), { type: 'strategy.status', strategy_id: written.strategy.id, status: written.strategy.status, reason: written.strategy.reason, ts: now })
+            .catch(() => undefined);
+        }
         if (strategy?.rearm) await this.rearm(written.run);
         return written.run;
       }
