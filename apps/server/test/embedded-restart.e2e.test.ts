@@ -1,0 +1,38 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, ServerProcess } from './chaos/server-process';
+
+/**
+ * Issue 2, acceptance 1, as a user sees it: the server with nothing configured (PGlite in the data
+ * directory, keys generated there with 0600) keeps its users across a restart.
+ */
+describe('embedded mode with zero configuration', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ats-embedded-'));
+  let server: ServerProcess;
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts, generates its keys privately, and keeps users across a restart', async () => {
+    server = new ServerProcess(await freePort(), { ATS_DATA_DIR: dataDir, ATS_SERVE_APP: 'false', LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '', JWT_SECRET_KEY: '', AES_MASTER_KEY: '' });
+    await server.start();
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    const ready = await (await fetch(`${server.url}/health/ready`)).json();
+    expect(ready).toEqual({ status: 'ready', checks: { database: { ok: true } } });
+    for (const f of ['jwt-secret.key', 'aes-master.key']) expect(statSync(join(dataDir, f)).mode & 0o777).toBe(0o600);
+
+    const body = JSON.stringify({ email: 'keeper@example.com', password: 'correct-horse-42', name: 'Keeper' });
+    const reg = await fetch(`${server.url}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(reg.status).toBe(201);
+
+    await server.stop();
+    await server.start();
+    const login = await fetch(`${server.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'keeper@example.com', password: 'correct-horse-42' }) });
+    expect(login.status).toBe(200);
+    const me = await fetch(`${server.url}/auth/me`, { headers: { authorization: `Bearer ${(await login.json()).access_token}` } });
+    expect((await me.json()).email).toBe('keeper@example.com');
+  }, 120_000);
+});
