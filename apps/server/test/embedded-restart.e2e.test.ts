@@ -32,7 +32,8 @@ describe('embedded mode with zero configuration', () => {
     await server.start();
     const login = await fetch(`${server.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'keeper@example.com', password: 'correct-horse-42' }) });
     expect(login.status).toBe(200);
-    const me = await fetch(`${server.url}/auth/me`, { headers: { authorization: `Bearer ${(await login.json()).access_token}` } });
-    expect((await me.json()).email).toBe('keeper@example.com');
+    const { access_token } = (await login.json()) as { access_token: string };
+    const me = await fetch(`${server.url}/auth/me`, { headers: { authorization: `Bearer ${access_token}` } });
+    expect(((await me.json()) as { email: string }).email).toBe('keeper@example.com');
   }, 120_000);
 });

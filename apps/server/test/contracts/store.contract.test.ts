@@ -3,43 +3,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropSchema, migrateToLatest, openDatabase, type Db } from '../../src/adapters/postgres/database';
+import { migrateToLatest, openDatabase, type Db } from '../../src/adapters/postgres/database';
 import { UserRepository } from '../../src/adapters/postgres/user-repository';
 import { RefreshTokenRepository } from '../../src/adapters/postgres/refresh-token-repository';
 import { BrokerAccountRepository } from '../../src/adapters/postgres/broker-account-repository';
 import { ConflictError } from '../../src/domain/errors';
-import { TEST_DATABASE_URL, uniqueName } from '../support/test-env';
+import { storageEngines } from '../support/storage-engines';
 
 /**
  * ONE storage contract, run against every engine we ship: embedded PGlite and PostgreSQL.
  * The PostgreSQL half runs whenever ATS_TEST_DATABASE_URL is set (always in CI).
  */
-const engines: Array<{ name: string; open: () => Promise<{ db: Db; dispose: () => Promise<void> }> }> = [
-  {
-    name: 'PGlite',
-    open: async () => {
-      const db = await openDatabase({ kind: 'pglite' });
-      return { db, dispose: () => db.destroy() };
-    },
-  },
-];
-if (TEST_DATABASE_URL) {
-  const url = TEST_DATABASE_URL;
-  engines.push({
-    name: 'PostgreSQL',
-    open: async () => {
-      const schema = uniqueName('store');
-      const db = await openDatabase({ kind: 'postgres', url, schema, poolSize: 4 });
-      return {
-        db,
-        dispose: async () => {
-          await db.destroy();
-          await dropSchema(url, schema);
-        },
-      };
-    },
-  });
-}
+const engines = storageEngines('store');
 
 describe.each(engines)('storage contract: $name', ({ open }) => {
   let db: Db;

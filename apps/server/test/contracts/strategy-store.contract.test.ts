@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropSchema, migrateToLatest, openDatabase, type Db } from '../../src/adapters/postgres/database';
+import { migrateToLatest, type Db } from '../../src/adapters/postgres/database';
 import { UserRepository } from '../../src/adapters/postgres/user-repository';
 import { BrokerAccountRepository } from '../../src/adapters/postgres/broker-account-repository';
 import { StrategyRepository } from '../../src/adapters/postgres/strategy-repository';
@@ -12,35 +12,10 @@ import { paise } from '../../src/domain/price';
 import { armRun, transition } from '../../src/domain/run-state-machine';
 import { nextActionAt } from '../../src/domain/run-schedule';
 import type { RunRecord, StrategyRecord } from '../../src/ports/strategy-store';
-import { TEST_DATABASE_URL, uniqueName } from '../support/test-env';
+import { storageEngines } from '../support/storage-engines';
 
 /** ONE contract for StrategyStore, RunStore and OrderIntentStore, run on PGlite and (when configured) PostgreSQL. */
-const engines: Array<{ name: string; open: () => Promise<{ db: Db; dispose: () => Promise<void> }> }> = [
-  {
-    name: 'PGlite',
-    open: async () => {
-      const db = await openDatabase({ kind: 'pglite' });
-      return { db, dispose: () => db.destroy() };
-    },
-  },
-];
-if (TEST_DATABASE_URL) {
-  const url = TEST_DATABASE_URL;
-  engines.push({
-    name: 'PostgreSQL',
-    open: async () => {
-      const schema = uniqueName('strat');
-      const db = await openDatabase({ kind: 'postgres', url, schema, poolSize: 4 });
-      return {
-        db,
-        dispose: async () => {
-          await db.destroy();
-          await dropSchema(url, schema);
-        },
-      };
-    },
-  });
-}
+const engines = storageEngines('strat');
 
 const T0 = Date.UTC(2026, 10, 25, 2, 0, 0); // 07:30 IST, Wednesday 2026-11-25
 

@@ -1,5 +1,6 @@
 import type { Exchange, Instrument, InstrumentId } from '../../domain/instrument';
 import { paise } from '../../domain/price';
+import { splitCsvLine } from '../formats/csv-line';
 
 /** Where one of our instruments lives at Dhan: the instrument key is (exchangeSegment, securityId). */
 export interface DhanSecurityRef {
@@ -13,28 +14,6 @@ const SEGMENT_FOR: Record<Exchange, DhanSecurityRef['exchangeSegment']> = { NSE:
 /** NSE rolling-settlement series we trade; BE/BZ are trade-for-trade but still cash equities. */
 const NSE_SERIES = new Set(['EQ', 'BE', 'BZ', 'SM', 'ST']);
 
-/** Splits one CSV line, honouring double quotes (names like "LARSEN & TOUBRO, LTD"). */
-function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i += 1;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
-}
 
 /**
  * SEM_TICK_SIZE in the compact master is in paise ("5.0000" = 5 paise); a value below 1 can only be

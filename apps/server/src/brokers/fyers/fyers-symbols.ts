@@ -1,5 +1,6 @@
 import { instrumentId, type Exchange, type Instrument, type InstrumentId } from '../../domain/instrument';
 import { rupeesToPaise } from '../../domain/price';
+import { splitCsvLine } from '../formats/csv-line';
 
 /**
  * Fyers symbology for cash equities: `NSE:INFY-EQ` (series EQ) and `BSE:INFY-A` (BSE group letter).
@@ -72,28 +73,6 @@ export function parseFyersSymbolMaster(csv: string): FyersMasterRow[] {
   return out;
 }
 
-function splitCsvLine(line: string): string[] {
-  if (!line.includes('"')) return line.split(',');
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
 
 /** HSM segment names from a fytoken's first four digits (brokers.md §3.6). */
 const HSM_SEGMENTS: Record<string, string> = {

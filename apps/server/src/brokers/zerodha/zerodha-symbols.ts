@@ -1,6 +1,7 @@
 import { instrumentId, type Instrument, type InstrumentId } from '../../domain/instrument';
 import { istDateOf } from '../../domain/exchange-time';
 import { rupeesToPaise } from '../../domain/price';
+import { splitCsvLine } from '../formats/csv-line';
 
 /** Our instruments plus the instrument_token the Kite ticker speaks. */
 export interface KiteSymbolTable {
@@ -9,28 +10,6 @@ export interface KiteSymbolTable {
   idOf(token: number): InstrumentId | undefined;
 }
 
-/** Splits one CSV line, honouring quoted fields (names may contain commas). */
-function csvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
 
 /**
  * Kite's instrument master CSV (`instrument_token,exchange_token,tradingsymbol,...`) → the NSE/BSE
@@ -38,7 +17,7 @@ function csvLine(line: string): string[] {
  */
 export function parseKiteInstrumentsCsv(csv: string): KiteSymbolTable {
   const lines = csv.split(/\r?\n/).filter((l) => l.length > 0);
-  const header = csvLine(lines[0] ?? '');
+  const header = splitCsvLine(lines[0] ?? '');
   const col = (name: string): number => header.indexOf(name);
   const c = {
     token: col('instrument_token'),
@@ -55,7 +34,7 @@ export function parseKiteInstrumentsCsv(csv: string): KiteSymbolTable {
   const byId = new Map<InstrumentId, number>();
   const byToken = new Map<number, InstrumentId>();
   for (const line of lines.slice(1)) {
-    const f = csvLine(line);
+    const f = splitCsvLine(line);
     const exchange = f[c.exchange];
     if ((exchange !== 'NSE' && exchange !== 'BSE') || f[c.segment] !== exchange || f[c.type] !== 'EQ') continue;
     const symbol = f[c.symbol] as string;
