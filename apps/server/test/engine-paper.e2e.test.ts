@@ -164,3 +164,31 @@ describe('engine with the Paper broker', () => {
     for (const ws of sockets) ws.close();
   });
 });
+
+/**
+ * The same path in production shape: runtime state and the engine's bus on Redis, so a strategy
+ * started through the API reaches the engine over Redis pub/sub, not only through the rescan.
+ */
+describe.skipIf(!process.env.ATS_TEST_REDIS_URL)('engine with the Paper broker, on Redis', () => {
+  it('buys and sells, with the start delivered over Redis at once', async () => {
+    const p = await startEnginePlatform({}, { redis: true });
+    try {
+      const u = await signUp(p, 'redis@example.com');
+      const brokerId = (await u.post('/broker/connect', { broker: 'paper' })).body.id as string;
+      p.paperMarket.setPrice('NSE:TCS', 410_000);
+      const buyAt = T0 + 2 * 60_000;
+      const c = await u.post('/strategy/create', { broker_id: brokerId, symbol: 'TCS', buy_time: ist(buyAt), sell_time: ist(buyAt + 60_000), stop_loss: 4000, quantity: 2 });
+      expect(c.status).toBe(201);
+      expect((await u.post(`/strategy/${c.body.id}/start`)).status).toBe(200);
+      // The engine learns of the start from the bus, long before any rescan would find a run 2 minutes out.
+      await until(p, async () => (p.engine?.tracked() ?? 0) > 0, { stepMs: 0, realTimeoutMs: 5_000, label: 'engine notified over Redis' });
+      await p.clock.set(buyAt);
+      await until(p, () => phaseIs(u, c.body.id, 'BOUGHT'), { label: 'BOUGHT' });
+      await p.clock.set(buyAt + 60_000);
+      const done = await until(p, () => phaseIs(u, c.body.id, 'EXITED_BY_SELL_TIME'), { label: 'exit' });
+      expect(done.status).toBe('COMPLETED');
+    } finally {
+      await p.dispose();
+    }
+  });
+});

@@ -13,12 +13,13 @@ export function ist(ts: number): string {
 }
 
 /** The real server with its engine, on a virtual clock, with a Paper market the test scripts. */
-export async function startEnginePlatform(env: Record<string, string> = {}): Promise<EnginePlatform> {
+export async function startEnginePlatform(env: Record<string, string> = {}, opts: { redis?: boolean } = {}): Promise<EnginePlatform> {
   let clockNow = (): number => T0;
   const paperMarket = new SimMarket({ seed: 7, now: () => clockNow() });
   paperMarket.walkEnabled = false;
   const p = await startTestPlatform({
     start: T0,
+    redis: opts.redis ?? false,
     env: { ATS_PAPER_LATENCY_MS: '0', ATS_BROKER_ORDER_TIMEOUT_MS: '700', ...env },
     overrides: { paperMarket, engineOptions: { rescanEveryMs: 200 } },
   });

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Bus, Unsubscribe } from '../../ports/bus';
 
@@ -42,6 +43,9 @@ export class RedisBus implements Bus {
     if (!set) {
       set = new Set();
       this.handlers.set(channel, set);
+      // A SUBSCRIBE sent before the connection is ready collides with ioredis's own ready check
+      // (INFO is refused in subscriber mode) and the subscription is silently lost.
+      if (this.sub.status !== 'ready') await once(this.sub, 'ready');
       await this.sub.subscribe(channel);
     }
     set.add(fn);
