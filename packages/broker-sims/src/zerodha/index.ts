@@ -23,11 +23,25 @@ export const KITE_SIM_USER_ID = 'ZS0001';
 export const KITE_SIM_REDIRECT_URL = 'http://127.0.0.1:8080/api/broker/callback/zerodha';
 export const KITE_SIM_APP_ID = 1234;
 
+/** One Kite Connect app and the user who logs in through it (every retail trader has their own). */
+export interface KiteSimApp {
+  apiKey: string;
+  apiSecret: string;
+  userId: string;
+}
+
 export interface ZerodhaSimOptions {
   apiKey?: string;
   apiSecret?: string;
   userId?: string;
+  /** more apps/users besides the default one, e.g. thousands of traders for a benchmark */
+  apps?: readonly KiteSimApp[];
   redirectUrl?: string;
+}
+
+/** `n` extra sim apps with predictable credentials: kite_sim_key_<i>, kite_sim_secret_<i>, user ZS<i>. */
+export function kiteSimApps(n: number): KiteSimApp[] {
+  return Array.from({ length: n }, (_, i) => ({ apiKey: `kite_sim_key_${i + 1}`, apiSecret: `kite_sim_secret_${i + 1}`, userId: `ZS${String(i + 1).padStart(5, '0')}` }));
 }
 
 /** Kite's documented hard limit on order placement. */
@@ -58,16 +72,15 @@ const TOKEN_MESSAGE = 'Incorrect `api_key` or `access_token`.';
 
 /** Zerodha Kite Connect v3 as it speaks on the wire: form bodies, `{status,data}` envelopes, a binary ticker. */
 export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule {
-  const apiKey = opts.apiKey ?? KITE_SIM_API_KEY;
-  const apiSecret = opts.apiSecret ?? KITE_SIM_API_SECRET;
-  const userId = opts.userId ?? KITE_SIM_USER_ID;
+  const main: KiteSimApp = { apiKey: opts.apiKey ?? KITE_SIM_API_KEY, apiSecret: opts.apiSecret ?? KITE_SIM_API_SECRET, userId: opts.userId ?? KITE_SIM_USER_ID };
+  const apps = new Map<string, KiteSimApp>([[main.apiKey, main], ...(opts.apps ?? []).map((a) => [a.apiKey, a] as const)]);
   // `npm run sim` takes no options: the app's callback can come from the environment instead.
   const redirectUrl = opts.redirectUrl ?? process.env.KITE_SIM_REDIRECT_URL ?? KITE_SIM_REDIRECT_URL;
 
   const instruments = kiteSimInstruments();
   const byToken = new Map<number, KiteSimInstrument>(instruments.map((i) => [i.instrumentToken, i]));
   const byKey = new Map<string, KiteSimInstrument>(instruments.map((i) => [i.key, i]));
-  const requestTokens = new Map<string, number>();
+  const requestTokens = new Map<string, { until: number; apiKey: string }>();
   const extras = new Map<string, KiteOrderExtras>();
   const orderRate = new RateWindow(ORDERS_PER_SECOND);
   const lastSent = new WeakMap<WebSocket, number>();
@@ -111,9 +124,11 @@ export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule 
     const version = req.headers['x-kite-version'];
     if (version !== '3') return kiteError(400, 'InputException', 'Invalid or missing `X-Kite-Version` header. Use `3`.');
     const m = /^token ([^:]+):(.+)$/.exec(String(req.headers.authorization ?? ''));
-    if (!m || m[1] !== apiKey) return kiteError(403, 'TokenException', TOKEN_MESSAGE);
+    const app = m ? apps.get(m[1] as string) : undefined;
+    if (!m || !app) return kiteError(403, 'TokenException', TOKEN_MESSAGE);
     const found = (ctx as SimContext).tokens.lookup(m[2]);
-    if (found.kind !== 'ok') return kiteError(403, 'TokenException', TOKEN_MESSAGE);
+    // A token works only with the app it was issued for, as at Kite.
+    if (found.kind !== 'ok' || found.account !== app.userId) return kiteError(403, 'TokenException', TOKEN_MESSAGE);
     return { account: found.account };
   }
 
@@ -141,7 +156,7 @@ export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule 
     );
   }
 
-  function profile(): Record<string, unknown> {
+  function profile(userId: string): Record<string, unknown> {
     return {
       user_id: userId,
       user_type: 'individual',
@@ -209,7 +224,9 @@ export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule 
   }
 
   function sendOrderUpdate(o: SimOrder): void {
-    const checksum = createHash('sha256').update(`${o.id}${kiteTime(o.createdAt)}${apiSecret}`).digest('hex');
+    // The postback checksum uses the secret of the app whose user placed the order.
+    const secret = [...apps.values()].find((a) => a.userId === o.account)?.apiSecret ?? main.apiSecret;
+    const checksum = createHash('sha256').update(`${o.id}${kiteTime(o.createdAt)}${secret}`).digest('hex');
     const msg = JSON.stringify({ type: 'order', id: '', data: kitePostback(o, extrasFor(o), KITE_SIM_APP_ID, checksum) });
     for (const c of hub.clients) {
       if (c.account === o.account && c.ws.readyState === c.ws.OPEN) c.ws.send(msg);
@@ -265,9 +282,10 @@ export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule 
 
       // The browser step of Kite's redirect login, auto-approved for the sim user.
       router.on('GET', '/connect/login', (req) => {
-        if (req.query.get('api_key') !== apiKey) return kiteError(400, 'InputException', 'Invalid `api_key`.');
+        const app = apps.get(req.query.get('api_key') ?? '');
+        if (!app) return kiteError(400, 'InputException', 'Invalid `api_key`.');
         const rt = randomBytes(16).toString('hex');
-        requestTokens.set(rt, c.now() + REQUEST_TOKEN_TTL_MS);
+        requestTokens.set(rt, { until: c.now() + REQUEST_TOKEN_TTL_MS, apiKey: app.apiKey });
         const to = new URL(redirectUrl);
         const extra = req.query.get('redirect_params');
         if (extra) for (const [k, v] of new URLSearchParams(extra)) to.searchParams.set(k, v);
@@ -280,17 +298,18 @@ export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule 
 
       router.on('POST', '/session/token', (req) => {
         const b = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, string>;
-        if (b.api_key !== apiKey) return kiteError(403, 'InputException', 'Invalid `api_key`.');
+        const app = apps.get(b.api_key ?? '');
+        if (!app) return kiteError(403, 'InputException', 'Invalid `api_key`.');
         const rt = b.request_token ?? '';
-        const until = requestTokens.get(rt);
-        if (until === undefined || until <= c.now()) return kiteError(403, 'TokenException', 'Token is invalid or has expired.');
-        const expected = createHash('sha256').update(`${apiKey}${rt}${apiSecret}`).digest('hex');
+        const pending = requestTokens.get(rt);
+        if (pending === undefined || pending.until <= c.now() || pending.apiKey !== app.apiKey) return kiteError(403, 'TokenException', 'Token is invalid or has expired.');
+        const expected = createHash('sha256').update(`${app.apiKey}${rt}${app.apiSecret}`).digest('hex');
         if (b.checksum !== expected) return kiteError(403, 'TokenException', 'Invalid `checksum`.');
         requestTokens.delete(rt);
-        const accessToken = c.tokens.issue(userId, kiteTokenTtlMs(c.now()), randomBytes(16).toString('hex'));
+        const accessToken = c.tokens.issue(app.userId, kiteTokenTtlMs(c.now()), randomBytes(16).toString('hex'));
         return ok({
-          ...profile(),
-          api_key: apiKey,
+          ...profile(app.userId),
+          api_key: app.apiKey,
           access_token: accessToken,
           public_token: randomBytes(8).toString('hex'),
           enctoken: randomBytes(12).toString('base64'),
@@ -300,7 +319,7 @@ export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule 
         });
       });
 
-      router.on('GET', '/user/profile', authed(() => ok(profile())));
+      router.on('GET', '/user/profile', authed((_req, account) => ok(profile(account))));
 
       router.on('POST', '/orders/:variety', authed(placeOrder));
 
@@ -366,7 +385,8 @@ export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule 
       const url = new URL(req.url ?? '/', 'http://sim');
       if (url.pathname !== '/') return { ok: false, status: 404 };
       const found = context.tokens.lookup(url.searchParams.get('access_token'));
-      if (url.searchParams.get('api_key') !== apiKey || found.kind !== 'ok') {
+      const app = apps.get(url.searchParams.get('api_key') ?? '');
+      if (!app || found.kind !== 'ok' || found.account !== app.userId) {
         return { ok: false, status: 403, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'error', message: TOKEN_MESSAGE, data: null, error_type: 'TokenException' }) };
       }
       return { ok: true, account: found.account };

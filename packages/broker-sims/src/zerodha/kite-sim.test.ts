@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type RunningSim } from '../core/sim-server';
-import { createZerodhaSim, KITE_INSTRUMENTS_HEADER, KITE_SIM_API_KEY, kiteInstrumentsCsv, kiteSimInstruments, kiteTokenTtlMs } from './index';
+import { createZerodhaSim, kiteSimApps, KITE_INSTRUMENTS_HEADER, KITE_SIM_API_KEY, kiteInstrumentsCsv, kiteSimInstruments, kiteTokenTtlMs } from './index';
 
 const FIXTURES = fileURLToPath(new URL('../../../../../shared/fixtures/kite', import.meta.url));
 
@@ -65,5 +66,33 @@ describe('Kite sim sessions', () => {
       });
       expect(status).toBe(403);
     });
+  });
+});
+
+describe('Kite sim with many apps', () => {
+  it('logs each trader in through their own app, and keeps their orders apart', async () => {
+    const apps = kiteSimApps(3);
+    const sim = await startSim(createZerodhaSim({ apps, redirectUrl: 'http://127.0.0.1:1/cb' }), 0, { tickIntervalMs: 0 });
+    try {
+      const tokens: string[] = [];
+      for (const a of apps) {
+        const loc = (await fetch(`${sim.url}/connect/login?api_key=${a.apiKey}&v=3`, { redirect: 'manual' })).headers.get('location') as string;
+        const rt = new URL(loc).searchParams.get('request_token') as string;
+        const form = new URLSearchParams({ api_key: a.apiKey, request_token: rt, checksum: createHash('sha256').update(a.apiKey + rt + a.apiSecret).digest('hex') });
+        const s = (await (await fetch(`${sim.url}/session/token`, { method: 'POST', body: form, headers: { 'x-kite-version': '3', 'content-type': 'application/x-www-form-urlencoded' } })).json()) as { data: { user_id: string; access_token: string } };
+        expect(s.data.user_id).toBe(a.userId);
+        tokens.push(s.data.access_token);
+      }
+      const headers = (i: number, key = apps[i]!.apiKey) => ({ 'x-kite-version': '3', authorization: `token ${key}:${tokens[i]}`, 'content-type': 'application/x-www-form-urlencoded' });
+      const place = await fetch(`${sim.url}/orders/regular`, { method: 'POST', headers: headers(0), body: new URLSearchParams({ exchange: 'NSE', tradingsymbol: 'INFY', transaction_type: 'BUY', quantity: '1', product: 'MIS', order_type: 'MARKET', market_protection: '-1', tag: 'T1' }) });
+      expect(place.status).toBe(200);
+      const book = async (i: number) => ((await (await fetch(`${sim.url}/orders`, { headers: headers(i) })).json()) as { data: unknown[] }).data;
+      expect(await book(0)).toHaveLength(1);
+      expect(await book(1)).toHaveLength(0);
+      // A token is good only with the app it was issued for.
+      expect((await fetch(`${sim.url}/orders`, { headers: headers(1, apps[0]!.apiKey) })).status).toBe(403);
+    } finally {
+      await sim.close();
+    }
   });
 });
