@@ -15,8 +15,17 @@ export interface FeedClient<Mode = string> {
 export class FeedHub<Mode = string> {
   readonly clients = new Set<FeedClient<Mode>>();
   silent = false;
+  private readonly pending = new Map<FeedClient<Mode>, Array<{ t: SimTick; mode: Mode }>>();
+  private flushScheduled = false;
 
-  constructor(private readonly encode: (t: SimTick, mode: Mode, client: FeedClient<Mode>) => Buffer | string | null) {}
+  /**
+   * `encodeBatch`, for protocols whose frames carry many packets (Kite), sends all ticks a client
+   * gets in one market step as ONE frame, as the real brokers do; without it every tick is a frame.
+   */
+  constructor(
+    private readonly encode: (t: SimTick, mode: Mode, client: FeedClient<Mode>) => Buffer | string | null,
+    private readonly encodeBatch?: (ticks: ReadonlyArray<{ t: SimTick; mode: Mode }>, client: FeedClient<Mode>) => Buffer | string | null,
+  ) {}
 
   add(ws: WebSocket, account: string | null): FeedClient<Mode> {
     const c: FeedClient<Mode> = { ws, subs: new Map(), account };
@@ -30,9 +39,32 @@ export class FeedHub<Mode = string> {
     for (const c of this.clients) {
       const mode = c.subs.get(t.key);
       if (mode === undefined || c.ws.readyState !== c.ws.OPEN) continue;
+      if (this.encodeBatch) {
+        let q = this.pending.get(c);
+        if (!q) {
+          q = [];
+          this.pending.set(c, q);
+        }
+        q.push({ t, mode });
+        if (!this.flushScheduled) {
+          this.flushScheduled = true;
+          queueMicrotask(() => this.flush());
+        }
+        continue;
+      }
       const frame = this.encode(t, mode, c);
       if (frame !== null) c.ws.send(frame);
     }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const [c, ticks] of this.pending) {
+      if (c.ws.readyState !== c.ws.OPEN || ticks.length === 0) continue;
+      const frame = (this.encodeBatch as NonNullable<typeof this.encodeBatch>)(ticks, c);
+      if (frame !== null) c.ws.send(frame);
+    }
+    this.pending.clear();
   }
 
   /** Every key subscribed by any client. */

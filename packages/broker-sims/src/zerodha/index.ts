@@ -88,13 +88,22 @@ export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule 
   let ctx: SimContext | null = null;
   let exchangeSeq = 0;
 
-  const hub = new FeedHub<KiteMode>((t, mode, c) => {
-    lastSent.set(c.ws, Date.now());
-    return encodeKiteFrame([packetFor(t, mode)]);
-  });
+  const hub = new FeedHub<KiteMode>(
+    (t, mode, c) => {
+      lastSent.set(c.ws, Date.now());
+      return encodeKiteFrame([packetFor(t, mode)]);
+    },
+    // Kite frames carry many packets: one frame per client per market step.
+    (ticks, c) => {
+      lastSent.set(c.ws, Date.now());
+      return encodeKiteFrame(ticks.map(({ t, mode }) => packetFor(t, mode)));
+    },
+  );
 
   function packetFor(t: SimTick, mode: KiteMode): Buffer {
     const inst = byKey.get(t.key) as KiteSimInstrument;
+    // LTP mode is the 8-byte packet: skip the quote and depth work entirely.
+    if (mode === 'ltp') return encodeKitePacket('ltp', { token: inst.instrumentToken, lastPrice: t.paise });
     const q = (ctx as SimContext).market.quote(t.key);
     const tick = inst.tickSizePaise;
     const secs = Math.floor(t.ts / 1000);
