@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { SimMarket, type SimTick } from '@ats/market-sim';
+import { SimMarket, type SimInstrument, type SimTick } from '@ats/market-sim';
 import { Faults, type FaultSpec } from './faults';
 import { HttpRouter, readBody, writeResponse, type SimRequest, type SimResponse } from './http-router';
 import { SimExchange } from './sim-exchange';
@@ -45,6 +45,8 @@ export interface BrokerSimModule {
 
 export interface SimServerOptions {
   seed?: number;
+  /** the market's instrument universe (default: the bundled NSE/BSE list) */
+  instruments?: readonly SimInstrument[];
   /** how often subscribed instruments step (ms); 0 disables automatic ticking */
   tickIntervalMs?: number;
   now?: () => number;
@@ -64,7 +66,7 @@ export interface RunningSim {
 export async function startSim(module: BrokerSimModule, port = 0, opts: SimServerOptions = {}): Promise<RunningSim> {
   const now = opts.now ?? Date.now;
   const faults = new Faults();
-  const market = new SimMarket({ seed: opts.seed ?? 42, now });
+  const market = new SimMarket({ seed: opts.seed ?? 42, now, ...(opts.instruments ? { instruments: opts.instruments } : {}) });
   const exchange = new SimExchange(market, faults, module.idPrefix, now);
   const tokens = new TokenRegistry(now);
   let base = '';

@@ -77,9 +77,10 @@ export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule 
   // `npm run sim` takes no options: the app's callback can come from the environment instead.
   const redirectUrl = opts.redirectUrl ?? process.env.KITE_SIM_REDIRECT_URL ?? KITE_SIM_REDIRECT_URL;
 
-  const instruments = kiteSimInstruments();
-  const byToken = new Map<number, KiteSimInstrument>(instruments.map((i) => [i.instrumentToken, i]));
-  const byKey = new Map<string, KiteSimInstrument>(instruments.map((i) => [i.key, i]));
+  // Rebuilt from the sim's market at register time, so a test can give the market its own universe.
+  let instruments = kiteSimInstruments();
+  let byToken = new Map<number, KiteSimInstrument>(instruments.map((i) => [i.instrumentToken, i]));
+  let byKey = new Map<string, KiteSimInstrument>(instruments.map((i) => [i.key, i]));
   const requestTokens = new Map<string, { until: number; apiKey: string }>();
   const extras = new Map<string, KiteOrderExtras>();
   const orderRate = new RateWindow(ORDERS_PER_SECOND);
@@ -287,6 +288,9 @@ export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule 
     register(router: HttpRouter, context: SimContext): void {
       ctx = context;
       const c = context;
+      instruments = kiteSimInstruments(c.market.instruments());
+      byToken = new Map(instruments.map((i) => [i.instrumentToken, i]));
+      byKey = new Map(instruments.map((i) => [i.key, i]));
       c.exchange.onUpdate((o) => setImmediate(() => sendOrderUpdate(o)));
 
       // The browser step of Kite's redirect login, auto-approved for the sim user.

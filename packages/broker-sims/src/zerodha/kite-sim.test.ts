@@ -96,3 +96,17 @@ describe('Kite sim with many apps', () => {
     }
   });
 });
+
+describe('Kite sim with its own instrument universe', () => {
+  it('lists and quotes the instruments its market was given', async () => {
+    const universe = Array.from({ length: 300 }, (_, i) => ({ exchange: 'NSE' as const, symbol: `SYN${i}`, name: `SYNTHETIC ${i}`, tickSizePaise: 5, lotSize: 1, basePaise: 10_000 + i * 5, isin: `INE${String(i).padStart(9, '0')}` }));
+    const sim = await startSim(createZerodhaSim(), 0, { tickIntervalMs: 0, instruments: universe });
+    try {
+      const csv = await (await fetch(`${sim.url}/instruments/NSE`)).text();
+      expect(csv.split('\n').filter((l) => l.includes(',SYN'))).toHaveLength(300);
+      expect(csv).toContain('SYN299');
+    } finally {
+      await sim.close();
+    }
+  });
+});
