@@ -5,7 +5,7 @@ import type { InstrumentId } from '../domain/instrument';
 import type { OrderIntent } from '../domain/order';
 import { paise, type Paise } from '../domain/price';
 import type { TradingCalendar } from '../domain/trading-calendar';
-import type { Broker, BrokerKind } from '../ports/broker';
+import type { Broker, BrokerKind, SessionState } from '../ports/broker';
 import type { BrokerDirectory } from '../ports/broker-directory';
 import type { Bus } from '../ports/bus';
 import type { Clock } from '../ports/clock';
@@ -79,6 +79,7 @@ export class RunSupervisor {
   private readonly kinds = new Map<string, BrokerKind>();
   private readonly breakers = new Map<BrokerKind, CircuitBreaker>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly sessionChecks = new WeakMap<Broker, { at: number; state: Promise<SessionState> }>();
   private readonly scheduler: DueScheduler;
   private readonly hub: MarketHub;
   private readonly executor: OrderExecutor;
@@ -174,7 +175,9 @@ export class RunSupervisor {
           void this.apply(id, { type: 'ENTRY_SKIPPED', reason: 'MISSED_WINDOW', message: 'Not bought: missed entry window' });
           return;
         }
-        this.scheduler.schedule(`${id}:prewarm`, Math.max(now, run.buyAt - this.o.prewarmMs), () => {
+        // Spread prewarms over a window so thousands of strategies due together do not prepare in one instant.
+        const prewarmAt = run.buyAt - this.o.prewarmMs - Math.floor(Math.random() * this.o.prewarmMs);
+        this.scheduler.schedule(`${id}:prewarm`, Math.max(now, prewarmAt), () => {
           t.prewarmed = this.prewarm(t);
           t.prepared ??= this.executor.prepareEntry(t.rec).catch((e: unknown) => {
             this.d.log.warn({ runId: id, err: String(e) }, 'could not prepare the entry intent; the buy takes the slow path');
@@ -243,7 +246,7 @@ export class RunSupervisor {
     this.watch(t);
     try {
       const broker = await this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId);
-      const [session] = await Promise.all([broker.validateSession(), broker.warmUp()]);
+      const [session] = await Promise.all([this.sessionOf(broker), broker.warmUp()]);
       return session.state === 'TOKEN_EXPIRED' ? `Not bought: your broker session had expired (${session.message}). Log in to your broker again.` : null;
     } catch (e) {
       return e instanceof Error && 'code' in e && (e as { code: string }).code === 'BROKER_TOKEN_EXPIRED' ? e.message : null;
@@ -256,6 +259,18 @@ export class RunSupervisor {
    * intent and asks the broker for its tag before sending anything. Without a prepared intent
    * (e.g. a restart near the buy time) the slow path commits BUYING first, then sends.
    */
+  /**
+   * One session check per broker account per prewarm window, however many of its strategies buy
+   * at once (a trader with five strategies at 09:20:00 needs one call, not five).
+   */
+  private sessionOf(broker: Broker): Promise<SessionState> {
+    const hit = this.sessionChecks.get(broker);
+    if (hit && this.d.clock.now() - hit.at < this.o.prewarmMs * 2) return hit.state;
+    const state = broker.validateSession();
+    this.sessionChecks.set(broker, { at: this.d.clock.now(), state });
+    return state;
+  }
+
   private async buyDue(runId: string): Promise<void> {
     const t = this.live.get(runId);
     if (!t || t.rec.run.phase !== 'WAITING_BUY' || t.driving) return;

@@ -31,6 +31,7 @@ export interface BrokerServiceDeps {
 
 const NOT_FOUND = () => new NotFoundError('BROKER_NOT_FOUND', 'Broker account not found');
 const VALIDATE_TIMEOUT_MS = 5_000;
+const FOR_ACCOUNT_REUSE_MS = 30_000;
 
 /**
  * Broker accounts: connecting (with a real validating call), redirect logins, live status,
@@ -40,6 +41,7 @@ const VALIDATE_TIMEOUT_MS = 5_000;
 export class BrokerService implements BrokerDirectory {
   private readonly open = new Map<string, { token: string; broker: Broker }>();
   private readonly sourceChecks = new Map<string, { at: number; token: Broker }>();
+  private readonly forAccountCache = new Map<string, { userId: string; broker: Broker; at: number }>();
   /** Brokers that failed as a data source; a re-login opens a new Broker, which is not in here. */
   private readonly badSources = new WeakSet<Broker>();
 
@@ -148,8 +150,17 @@ export class BrokerService implements BrokerDirectory {
     return { checked: all.length, renewed, expired };
   }
 
-  forAccount(userId: string, id: string): Promise<Broker> {
-    return this.brokerFor(userId, id);
+  /**
+   * The engine's way in, on the hot path of every buy: the opened Broker is reused for a while
+   * instead of reading and decrypting the account row each time. A re-login, removal or key
+   * change closes the cached Broker (closeOpen), so a stale session is never handed out for long.
+   */
+  async forAccount(userId: string, id: string): Promise<Broker> {
+    const hit = this.forAccountCache.get(id);
+    if (hit && hit.userId === userId && this.d.now() - hit.at < FOR_ACCOUNT_REUSE_MS && this.open.get(id)?.broker === hit.broker) return hit.broker;
+    const broker = await this.brokerFor(userId, id);
+    this.forAccountCache.set(id, { userId, broker, at: this.d.now() });
+    return broker;
   }
 
   async kindOf(userId: string, id: string): Promise<BrokerKind> {
@@ -260,6 +271,7 @@ export class BrokerService implements BrokerDirectory {
   private async closeOpen(id: string): Promise<void> {
     const o = this.open.get(id);
     this.open.delete(id);
+    this.forAccountCache.delete(id);
     await o?.broker.close().catch(() => undefined);
   }
 

@@ -39,6 +39,10 @@ export interface NewOrder {
  */
 export class SimExchange {
   private readonly orders: SimOrder[] = [];
+  // Lookups by account and id are what every broker API does per request; a scan of all orders
+  // would make a 10,000-order burst quadratic in the sim, not in the code under test.
+  private readonly byAccount = new Map<string, SimOrder[]>();
+  private readonly byId = new Map<string, SimOrder>();
   private readonly listeners = new Set<(o: SimOrder) => void>();
   private seq = 0;
 
@@ -64,6 +68,13 @@ export class SimExchange {
       updatedAt: t,
     };
     this.orders.push(order);
+    this.byId.set(order.id, order);
+    let mine = this.byAccount.get(order.account);
+    if (!mine) {
+      mine = [];
+      this.byAccount.set(order.account, mine);
+    }
+    mine.push(order);
     if (!this.market.has(o.key)) {
       this.finish(order, 'REJECTED', 'Invalid instrument');
     } else if (this.faults.take('rejects')) {
@@ -91,7 +102,7 @@ export class SimExchange {
   }
 
   cancel(account: string, id: string): SimOrder | 'not_found' | 'not_open' {
-    const o = this.orders.find((x) => x.id === id && x.account === account);
+    const o = this.get(account, id);
     if (!o) return 'not_found';
     if (o.status !== 'OPEN') return 'not_open';
     this.finish(o, 'CANCELLED', 'Cancelled by user');
@@ -99,22 +110,28 @@ export class SimExchange {
   }
 
   get(account: string, id: string): SimOrder | undefined {
-    return this.orders.find((x) => x.id === id && x.account === account);
+    const o = this.byId.get(id);
+    return o && o.account === account ? o : undefined;
+  }
+
+  /** Any account's order by id (the control API). */
+  find(id: string): SimOrder | undefined {
+    return this.byId.get(id);
   }
 
   byTag(account: string, tag: string): SimOrder[] {
-    return this.orders.filter((x) => x.account === account && x.tag === tag);
+    return (this.byAccount.get(account) ?? []).filter((x) => x.tag === tag);
   }
 
   list(account?: string): SimOrder[] {
-    return account === undefined ? [...this.orders] : this.orders.filter((x) => x.account === account);
+    return account === undefined ? [...this.orders] : [...(this.byAccount.get(account) ?? [])];
   }
 
   /** Net intraday position per instrument for one account, from its fills. */
   positions(account: string): Array<{ key: string; product: string; buyQty: number; sellQty: number; buyValue: number; sellValue: number; net: number }> {
     const by = new Map<string, { key: string; product: string; buyQty: number; sellQty: number; buyValue: number; sellValue: number; net: number }>();
-    for (const o of this.orders) {
-      if (o.account !== account || o.filled === 0) continue;
+    for (const o of this.byAccount.get(account) ?? []) {
+      if (o.filled === 0) continue;
       const k = `${o.key}|${o.product}`;
       const p = by.get(k) ?? { key: o.key, product: o.product, buyQty: 0, sellQty: 0, buyValue: 0, sellValue: 0, net: 0 };
       if (o.side === 'BUY') {
@@ -137,6 +154,8 @@ export class SimExchange {
 
   reset(): void {
     this.orders.length = 0;
+    this.byAccount.clear();
+    this.byId.clear();
   }
 
   private finish(o: SimOrder, status: SimOrderStatus, message: string | null): void {

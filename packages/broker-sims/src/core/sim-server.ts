@@ -254,7 +254,7 @@ function registerControlRoutes(router: HttpRouter, ctx: SimContext, module: Brok
   });
 
   router.on('POST', '/_sim/orders/:id/fill', (req) => {
-    const o = exchange.list().find((x) => x.id === req.params.id);
+    const o = exchange.find(req.params.id as string);
     if (!o) return { status: 404, body: { error: 'no such order' } };
     const b = (req.body ?? {}) as Record<string, unknown>;
     exchange.fill(o, num(b.quantity) ?? o.quantity - o.filled);

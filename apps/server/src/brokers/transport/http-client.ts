@@ -37,8 +37,12 @@ export interface HttpClientOptions {
 }
 
 /** One keep-alive connection pool for all broker REST calls; per-call timeouts; typed transport failures. */
+/** How long one warm-up of an origin counts for (keep-alive keeps the sockets well past this). */
+const WARM_REUSE_MS = 5_000;
+
 export class HttpClient {
   private readonly agent: Agent;
+  private readonly warmedAt = new Map<string, number>();
   private readonly defaultTimeoutMs: number;
 
   constructor(opts: HttpClientOptions = {}) {
@@ -71,8 +75,16 @@ export class HttpClient {
     }
   }
 
-  /** Opens a pooled connection to `origin` ahead of time so a due order pays no TCP/TLS handshake. */
+  /**
+   * Opens a pooled connection to `origin` ahead of time so a due order pays no TCP/TLS handshake.
+   * All accounts of a broker share its origin and this pool: one warm-up per origin every few
+   * seconds is enough, however many strategies are about to buy.
+   */
   async warm(origin: string): Promise<void> {
+    const now = Date.now();
+    const last = this.warmedAt.get(origin);
+    if (last !== undefined && now - last < WARM_REUSE_MS) return;
+    this.warmedAt.set(origin, now);
     try {
       const res = await undiciRequest(origin, { method: 'HEAD', dispatcher: this.agent, headersTimeout: 2_000, bodyTimeout: 2_000 });
       await res.body.dump();
