@@ -164,6 +164,8 @@ export interface OrderIntentRecord extends OrderIntent {
   message: string | null;
   createdAt: number;
   updatedAt: number;
+  /** when it left for the broker; null for an intent written ahead of time and not (yet) sent */
+  sentAt: number | null;
 }
 
 export type OrderOutcome = Partial<Pick<OrderIntentRecord, 'status' | 'brokerOrderId' | 'filledQuantity' | 'averagePricePaise' | 'message'>>;

@@ -470,7 +470,8 @@ function toOrderDto(o: OrderIntentRecord): StrategyOrder {
     status: o.status,
     reason: o.reason,
     message: o.message,
-    created_at: iso(o.createdAt),
+    // For the trader an order exists from the moment it went to the broker, not when it was prepared.
+    created_at: iso(o.sentAt ?? o.createdAt),
     updated_at: iso(o.updatedAt),
   };
 }

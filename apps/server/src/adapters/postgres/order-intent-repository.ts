@@ -130,5 +130,6 @@ function toRecord(r: Row): OrderIntentRecord {
     message: r.message,
     createdAt: new Date(r.created_at).getTime(),
     updatedAt: new Date(r.updated_at).getTime(),
+    sentAt: r.sent_at ? new Date(r.sent_at).getTime() : null,
   };
 }
