@@ -29,6 +29,12 @@ export interface SupervisorOptions {
   rescanEveryMs: number;
   /** live price pushes per instrument per user are throttled to this interval */
   pricePushEveryMs: number;
+  /**
+   * How long this engine's claim on a run lasts without renewal. Several engine processes share
+   * the runs: each acts only on runs it holds, and a run whose engine died is taken over by
+   * another once its lease lapses (renewed every rescan).
+   */
+  leaseMs: number;
   executor?: Partial<ExecutorOptions>;
 }
 
@@ -38,6 +44,7 @@ export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
   prewarmMs: 5_000,
   rescanEveryMs: 5_000,
   pricePushEveryMs: 250,
+  leaseMs: 15_000,
 };
 
 export interface SupervisorDeps {
@@ -85,6 +92,9 @@ export class RunSupervisor {
   private readonly executor: OrderExecutor;
   private readonly o: SupervisorOptions;
   private rescanTimer: NodeJS.Timeout | null = null;
+  private rescans = 0;
+  /** this process's identity in run leases */
+  readonly owner = crypto.randomUUID();
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
 
@@ -109,13 +119,15 @@ export class RunSupervisor {
     this.hub.start();
     this.unsubscribe = await this.d.bus.subscribe(ENGINE_TOPIC, (m) => void this.onCommand(m));
     await this.rescan(undefined);
-    this.rescanTimer = setInterval(() => void this.rescan(this.d.clock.now() + this.o.prewarmMs + this.o.rescanEveryMs), this.o.rescanEveryMs);
+    this.rescanTimer = setInterval(() => void this.tick(), this.o.rescanEveryMs);
     this.rescanTimer.unref();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.rescanTimer) clearInterval(this.rescanTimer);
+    // Hand the runs back at once, so a peer engine need not wait for the leases to lapse.
+    await Promise.all([...this.live.keys()].map((id) => this.d.runtime.release(`run:${id}`, this.owner).catch(() => undefined)));
     this.unsubscribe?.();
     this.scheduler.close();
     await this.hub.close();
@@ -125,6 +137,28 @@ export class RunSupervisor {
   /** Open runs this engine is tracking (for tests and health). */
   tracked(): number {
     return this.live.size;
+  }
+
+  /**
+   * Every few seconds: renew the leases of the runs we hold (dropping any we lost), pick up runs
+   * due soon, and now and then look at every open run, which is how a run whose engine died (a
+   * position being watched for its stop-loss, say) finds a new engine.
+   */
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    for (const [id, t] of this.live) {
+      if (!(await this.claim(id))) {
+        this.d.log.warn({ runId: id }, 'lost the lease on a run to another engine; letting go of it');
+        this.forget(t);
+      }
+    }
+    this.rescans += 1;
+    const full = this.rescans % Math.max(1, Math.round(this.o.leaseMs / this.o.rescanEveryMs)) === 0;
+    await this.rescan(full ? undefined : this.d.clock.now() + 2 * this.o.prewarmMs + this.o.rescanEveryMs);
+  }
+
+  private claim(runId: string): Promise<boolean> {
+    return this.d.runtime.claim(`run:${runId}`, this.owner, this.o.leaseMs).catch(() => false);
   }
 
   private async rescan(dueBy: number | undefined): Promise<void> {
@@ -157,6 +191,8 @@ export class RunSupervisor {
     }
     const existing = this.live.get(rec.run.id);
     if (existing && existing.rec.version >= rec.version) return;
+    // Only the engine holding a run's lease acts on it.
+    if (!existing && !isTerminalPhase(rec.run.phase) && !(await this.claim(rec.run.id))) return;
     const t: Tracked = existing ?? { rec, kind, watching: false, driving: false, prewarmed: null, prepared: null };
     t.rec = rec;
     this.live.set(rec.run.id, t);
@@ -222,6 +258,7 @@ export class RunSupervisor {
       t.watching = false;
     }
     this.live.delete(id);
+    void this.d.runtime.release(`run:${id}`, this.owner).catch(() => undefined);
   }
 
   private watch(t: Tracked): void {
