@@ -83,8 +83,13 @@ export class OrderExecutor {
    * and if the mark is lost in a crash the recovery lookup by tag finds the order anyway.
    */
   send(broker: Broker, intent: OrderIntent): Promise<PlaceResult> {
-    this.intents.markSent(intent.clientOrderId, this.clock.now()).catch((e: unknown) => this.log.warn({ tag: intent.clientOrderId, err: String(e) }, 'could not mark an intent sent'));
-    return broker.placeOrder(intent);
+    const at = this.clock.now();
+    const result = broker.placeOrder(intent);
+    // After the request is on its way: building and queueing the UPDATE costs the order nothing then.
+    setImmediate(() => {
+      this.intents.markSent(intent.clientOrderId, at).catch((e: unknown) => this.log.warn({ tag: intent.clientOrderId, err: String(e) }, 'could not mark an intent sent'));
+    });
+    return result;
   }
 
   /** A prepared entry that will never be sent (the run was skipped or stopped first). */
