@@ -88,6 +88,17 @@ describe('engine with Zerodha (Kite sim)', () => {
     expect(await allSimOrders()).toHaveLength(0);
   });
 
+  it('skips the day with "missed entry window" after 3 transient entry failures, having bought nothing', async () => {
+    await control.faults({ errors5xx: 10 });
+    const s = await strategy();
+    await p.clock.set(s.buyAt);
+    const skipped = await until(p, () => phaseIs(alice, s.id, 'SKIPPED'), { stepMs: 50, label: 'SKIPPED after transient failures' });
+    expect(skipped.reason).toMatch(/missed entry window/);
+    expect(await allSimOrders()).toHaveLength(0);
+    // Three attempts, each a different tag, each confirmed absent before the next.
+    expect((await ours(s)).map((o) => o.client_order_id.slice(0, 3)).sort()).toEqual(['E01', 'E02', 'E03']);
+  });
+
   it('sells exactly the filled quantity of a partially filled BUY and cancels the rest', async () => {
     await control.faults({ partialFills: 1, partialFillRatio: 0.4 });
     const s = await strategy({ qty: 10 });

@@ -97,6 +97,7 @@ const EXPECTED: Record<RunPhase, Record<RunEventType, Expect>> = {
     BUY_SENT: 'BUYING',
     BUY_FILLED: 'BOUGHT',
     BUY_REJECTED: 'FAILED',
+    ENTRY_SKIPPED: 'SKIPPED',
     ENTRY_FAILED: 'FAILED',
     SELL_TIME_DUE: 'BUYING',
     SQUARE_OFF_DUE: 'BUYING',

@@ -350,7 +350,15 @@ const buying: Row = {
       };
     },
   },
-  ENTRY_SKIPPED: null,
+  // Every attempt failed before reaching the broker (each confirmed absent by its tag) and the
+  // window closed: nothing was bought, so the day is skipped, not failed.
+  ENTRY_SKIPPED: {
+    targets: ['SKIPPED'],
+    apply: (run, e) => {
+      if (run.positionQuantity > 0) guardFailed(run, e, 'a position was already entered');
+      return skip(e.reason, e.message ?? SKIP_MESSAGES[e.reason]);
+    },
+  },
   ENTRY_FAILED: {
     targets: ['FAILED'],
     apply: (_run, e) => ({

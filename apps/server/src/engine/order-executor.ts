@@ -180,8 +180,9 @@ export class OrderExecutor {
     const run = rec.run;
     if (result.kind === 'ACCEPTED') {
       breaker.success();
-      await this.intents.recordOutcome(intent.clientOrderId, { status: 'PENDING', brokerOrderId: result.brokerOrderId }, this.clock.now());
       const o = await broker.findOrder({ tag: intent.clientOrderId }).catch(() => null);
+      // A MARKET order is usually final at the first look: then one write records it, not two.
+      if (!o || o.status === 'PENDING') await this.intents.recordOutcome(intent.clientOrderId, { status: 'PENDING', brokerOrderId: result.brokerOrderId }, this.clock.now());
       await this.settleEntry(rec, broker, o ?? pendingOrder(intent, result.brokerOrderId));
       return 'done';
     }
@@ -303,7 +304,8 @@ export class OrderExecutor {
 
   private async settleEntry(rec: RunRecord, broker: Broker, order: BrokerOrder): Promise<void> {
     const runId = rec.run.id;
-    if (rec.run.entryBrokerOrderId !== order.brokerOrderId) await this.hooks.emit(runId, { type: 'BUY_SENT', brokerOrderId: order.brokerOrderId });
+    // BUY_SENT marks an order still working; one already final goes straight to its outcome.
+    if (order.status === 'PENDING' && rec.run.entryBrokerOrderId !== order.brokerOrderId) await this.hooks.emit(runId, { type: 'BUY_SENT', brokerOrderId: order.brokerOrderId });
     const s = await this.follow(broker, order, rec);
     await this.intents.recordOutcome(order.tag ?? '', { status: s.status, brokerOrderId: s.brokerOrderId, filledQuantity: s.filled, averagePricePaise: s.avg, message: s.message }, this.clock.now());
     if (s.filled > 0 && s.avg !== null) {

@@ -333,6 +333,12 @@ export class RunSupervisor {
     } catch {
       return;
     }
+    // However late this callback runs (an overloaded process), a BUY past its window is never sent.
+    if (decided === 'BUYING' && this.d.clock.now() > t.rec.run.buyAt + this.o.entryGraceMs) {
+      await this.apply(runId, { type: 'ENTRY_SKIPPED', reason: 'MISSED_WINDOW', message: 'Not bought: missed entry window' });
+      if (prepared) await this.executor.discardPrepared(prepared, 'the buy window had passed');
+      return;
+    }
     const breaker = this.breaker(t.kind);
     if (decided === 'BUYING' && prepared && breaker.allow() && !t.driving && t.rec.run.phase === 'WAITING_BUY') {
       t.driving = true;
