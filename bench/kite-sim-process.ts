@@ -1,0 +1,80 @@
+import { createZerodhaSim, kiteSimApps, startSim, type BrokerSimModule, type SimContext } from '@ats/broker-sims';
+
+/**
+ * The Kite sim in its own process (so its CPU is not mixed into the engine's event loop), driven
+ * over IPC by the benchmarks. `--apps N` gives it N extra Kite apps/users (`kite_sim_key_<i>`,
+ * user `ZS<i>`), so every benchmark tenant has their own app, account and 10/s order window, as at
+ * Kite; their tokens come from the sim's own login flow (see bench-platform.ts).
+ */
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
+  return Number.isFinite(v) ? v : fallback;
+};
+
+const inner = createZerodhaSim({ apps: kiteSimApps(arg('apps', 0)) });
+let ctx: SimContext | null = null;
+// Keep the context: the paced tick source below steps the sim's market directly.
+const sim: BrokerSimModule = { ...inner, register: (router, context) => { ctx = context; inner.register(router, context); } };
+
+const running = await startSim(sim, 0, { seed: 42, tickIntervalMs: arg('tick-ms', 250) });
+const c = ctx as unknown as SimContext;
+
+/**
+ * A paced tick source for the stop-loss benchmark: `rate` ticks per second in total, round-robin
+ * over every subscribed instrument, at the instrument's current price (the walk is off, so nothing
+ * crosses unless the benchmark moves a price). Paced by elapsed time, not by timer count, so the
+ * rate holds even though a setImmediate loop wakes irregularly.
+ */
+let gen: { rate: number; start: number; sent: number; behindMax: number } | null = null;
+let keys: string[] = [];
+let keysAt = 0;
+let rr = 0;
+function pump(): void {
+  const g = gen;
+  if (!g) return;
+  const now = performance.now();
+  if (now - keysAt > 200) {
+    keys = [...(sim.subscribedKeys?.() ?? [])];
+    keysAt = now;
+  }
+  const due = Math.floor(((now - g.start) * g.rate) / 1000);
+  let n = due - g.sent;
+  g.behindMax = Math.max(g.behindMax, n);
+  // Never emit more than ~20 ms worth in one go: a falling-behind sim shows as a lower achieved rate.
+  n = Math.min(n, Math.ceil(g.rate / 50));
+  if (keys.length > 0) {
+    for (let i = 0; i < n; i++) c.market.step([keys[rr++ % keys.length] as string]);
+    g.sent += n;
+  } else g.start = now;
+  setImmediate(pump);
+}
+
+type Msg =
+  | { id: number; type: 'ticks'; rate: number }
+  | { id: number; type: 'price'; key: string; paise: number }
+  | { id: number; type: 'stats' };
+
+process.on('message', (m: Msg) => {
+  const reply = (body: unknown): void => void process.send?.({ id: m.id, body });
+  switch (m.type) {
+    case 'ticks': {
+      const stopped = gen;
+      gen = m.rate > 0 ? { rate: m.rate, start: performance.now(), sent: 0, behindMax: 0 } : null;
+      if (gen && !stopped) setImmediate(pump);
+      return reply(stopped ? { sent: stopped.sent, seconds: (performance.now() - stopped.start) / 1000, behindMax: stopped.behindMax } : null);
+    }
+    case 'price': {
+      // setPrice emits the tick at once; the benchmark times the SELL from our receipt of it.
+      c.market.setPrice(m.key, m.paise);
+      return reply({ at: Date.now() });
+    }
+    case 'stats': {
+      const u = process.cpuUsage();
+      return reply({ cpuUserMs: u.user / 1000, cpuSystemMs: u.system / 1000, rssMb: process.memoryUsage().rss / 2 ** 20, instruments: c.market.instruments().length });
+    }
+  }
+});
+
+process.send?.({ ready: running.url });
+process.on('disconnect', () => void running.close().then(() => process.exit(0)));
