@@ -92,6 +92,19 @@ export class OrderExecutor {
     return result;
   }
 
+  /**
+   * Write the first exit intent as soon as the position exists, so the stop-loss SELL can leave
+   * the moment a tick crosses the stop, before any database write. Same rule as entries: returned
+   * only when THIS call wrote it.
+   */
+  async prepareExit(rec: RunRecord): Promise<OrderIntent | null> {
+    const qty = rec.run.positionQuantity - rec.run.soldQuantity;
+    if (qty <= 0) return null;
+    const intent = this.intentFor(rec, 'EXIT', 1, qty, 'SELL (prepared when the position opened)');
+    const { created } = await this.intents.insert({ ...intent, id: randomUUID(), userId: rec.userId, strategyId: rec.run.strategyId }, this.clock.now());
+    return created ? intent : null;
+  }
+
   /** A prepared entry that will never be sent (the run was skipped or stopped first). */
   async discardPrepared(intent: OrderIntent, reason: string): Promise<void> {
     await this.intents.recordOutcome(intent.clientOrderId, { status: 'CANCELLED', message: `Not sent: ${reason}` }, this.clock.now());
@@ -210,12 +223,32 @@ export class OrderExecutor {
   }
 
   /** Drive a SELLING run until the whole position is sold, or the cutoff passes. */
-  async exit(rec: RunRecord, broker: Broker): Promise<void> {
+  async exit(rec: RunRecord, broker: Broker, first?: { intent: OrderIntent; result: Promise<PlaceResult> }): Promise<void> {
     let current: RunRecord | null = rec;
-    const adopted = await this.adoptExisting(rec, broker, 'EXIT');
-    if (adopted === 'done') return;
     let failures = 0;
-    let lastAttempt = adopted;
+    let lastAttempt: number;
+    if (first) {
+      // The fast path already sent the prepared SELL: settle that one before anything else is sent.
+      lastAttempt = first.intent.attempt;
+      const settled = await this.settleSent(current, broker, first.intent, await first.result);
+      await this.intents.recordOutcome(first.intent.clientOrderId, { status: settled.status, filledQuantity: settled.filled, averagePricePaise: settled.avg, message: settled.message }, this.clock.now());
+      const remaining = rec.run.positionQuantity - rec.run.soldQuantity;
+      if (settled.filled >= remaining && settled.avg !== null) {
+        await this.hooks.emit(rec.run.id, { type: 'SELL_FILLED', filledQuantity: settled.filled, averagePricePaise: settled.avg });
+        return;
+      }
+      failures += 1;
+      current = await this.hooks.emit(rec.run.id, {
+        type: 'SELL_REJECTED',
+        code: settled.status === 'REJECTED' ? 'BROKER_REJECTED' : 'BROKER_UNAVAILABLE',
+        message: settled.message ?? 'exit not filled',
+        ...(settled.filled > 0 && settled.avg !== null ? { filledQuantity: settled.filled, averagePricePaise: settled.avg } : {}),
+      });
+    } else {
+      const adopted = await this.adoptExisting(rec, broker, 'EXIT');
+      if (adopted === 'done') return;
+      lastAttempt = adopted;
+    }
     let backoff = this.o.exitBackoffMs.first;
     while (current && current.run.phase === 'SELLING') {
       const run: Run = current.run;
@@ -235,25 +268,7 @@ export class OrderExecutor {
         const o = await this.lookup(broker, stored.clientOrderId);
         if (o) settled = await this.follow(broker, o, current);
       }
-      if (!settled) {
-        const result = await this.send(broker, intent);
-        if (result.kind === 'ACCEPTED') {
-          await this.intents.recordOutcome(intent.clientOrderId, { status: 'PENDING', brokerOrderId: result.brokerOrderId }, this.clock.now());
-          await this.hooks.emit(run.id, { type: 'SELL_SENT', brokerOrderId: result.brokerOrderId });
-          const o = await broker.findOrder({ tag: intent.clientOrderId }).catch(() => null);
-          settled = await this.follow(broker, o ?? pendingOrder(intent, result.brokerOrderId), current);
-        } else if (result.kind === 'AMBIGUOUS') {
-          const o = await this.lookup(broker, intent.clientOrderId, this.o.ambiguousLookups);
-          if (o) {
-            await this.hooks.emit(run.id, { type: 'SELL_SENT', brokerOrderId: o.brokerOrderId });
-            settled = await this.follow(broker, o, current);
-          } else {
-            settled = { filled: 0, avg: null, status: 'CANCELLED', message: `exit outcome unknown and not at broker: ${result.cause}`, brokerOrderId: '' };
-          }
-        } else {
-          settled = { filled: 0, avg: null, status: result.kind === 'REJECTED' ? 'REJECTED' : 'CANCELLED', message: result.message, brokerOrderId: '' };
-        }
-      }
+      if (!settled) settled = await this.settleSent(current, broker, intent, await this.send(broker, intent));
       await this.intents.recordOutcome(intent.clientOrderId, { status: settled.status, filledQuantity: settled.filled, averagePricePaise: settled.avg, message: settled.message }, this.clock.now());
       if (settled.filled >= remaining && settled.avg !== null) {
         await this.hooks.emit(run.id, { type: 'SELL_FILLED', filledQuantity: settled.filled, averagePricePaise: settled.avg });
@@ -273,6 +288,25 @@ export class OrderExecutor {
       await this.clock.sleep(backoff);
       backoff = Math.min(this.o.exitBackoffMs.max, backoff * 2);
     }
+  }
+
+  /** Follow one sent SELL to its end, whatever the send's outcome was. */
+  private async settleSent(rec: RunRecord, broker: Broker, intent: OrderIntent, result: PlaceResult): Promise<Settled> {
+    if (result.kind === 'ACCEPTED') {
+      const o = await broker.findOrder({ tag: intent.clientOrderId }).catch(() => null);
+      if (!o || o.status === 'PENDING') {
+        await this.intents.recordOutcome(intent.clientOrderId, { status: 'PENDING', brokerOrderId: result.brokerOrderId }, this.clock.now());
+        await this.hooks.emit(rec.run.id, { type: 'SELL_SENT', brokerOrderId: result.brokerOrderId });
+      }
+      return this.follow(broker, o ?? pendingOrder(intent, result.brokerOrderId), rec);
+    }
+    if (result.kind === 'AMBIGUOUS') {
+      const o = await this.lookup(broker, intent.clientOrderId, this.o.ambiguousLookups);
+      if (!o) return { filled: 0, avg: null, status: 'CANCELLED', message: `exit outcome unknown and not at broker: ${result.cause}`, brokerOrderId: '' };
+      if (o.status === 'PENDING') await this.hooks.emit(rec.run.id, { type: 'SELL_SENT', brokerOrderId: o.brokerOrderId });
+      return this.follow(broker, o, rec);
+    }
+    return { filled: 0, avg: null, status: result.kind === 'REJECTED' ? 'REJECTED' : 'CANCELLED', message: result.message, brokerOrderId: '' };
   }
 
   /**

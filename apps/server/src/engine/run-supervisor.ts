@@ -67,6 +67,11 @@ interface Tracked {
   prewarmed: Promise<string | null> | null;
   /** the first entry intent, written at prewarm by this process and not yet sent */
   prepared: Promise<OrderIntent | null> | null;
+  /** in position: the exit intent this process wrote when the position opened (not yet sent) */
+  exitIntent: OrderIntent | null;
+  /** in position: the opened broker, so a stop-loss SELL needs no lookup */
+  broker: Broker | null;
+  exitPrepared: boolean;
   /** an executor loop is driving this run's order */
   driving: boolean;
 }
@@ -193,7 +198,7 @@ export class RunSupervisor {
     if (existing && existing.rec.version >= rec.version) return;
     // Only the engine holding a run's lease acts on it.
     if (!existing && !isTerminalPhase(rec.run.phase) && !(await this.claim(rec.run.id))) return;
-    const t: Tracked = existing ?? { rec, kind, watching: false, driving: false, prewarmed: null, prepared: null };
+    const t: Tracked = existing ?? { rec, kind, watching: false, driving: false, prewarmed: null, prepared: null, exitIntent: null, broker: null, exitPrepared: false };
     t.rec = rec;
     this.live.set(rec.run.id, t);
     this.plan(t);
@@ -229,6 +234,10 @@ export class RunSupervisor {
       case 'BOUGHT': {
         this.watch(t);
         this.book(bookKey).upsert(id, run.stopLossPaise);
+        if (!t.exitPrepared) {
+          t.exitPrepared = true;
+          void this.prepareExit(t);
+        }
         const exitAt = Math.min(run.sellAt, run.squareOffAt);
         this.scheduler.schedule(`${id}:exit`, exitAt, () => void this.timedExit(id));
         // The price may already be through the stop (a fill below it, or a restart mid-fall).
@@ -386,8 +395,68 @@ export class RunSupervisor {
     await this.apply(runId, event);
   }
 
+  /**
+   * In position: open the broker and write the exit intent now, so a crossing tick can send the
+   * SELL at once. When an exit intent already exists (a previous life of the engine may have sent
+   * it on a stop), ask the broker for it: if it is there, the stop already fired — finish that exit.
+   */
+  private async prepareExit(t: Tracked): Promise<void> {
+    try {
+      t.broker = await this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId);
+      t.exitIntent = await this.executor.prepareExit(t.rec);
+      if (t.exitIntent) return;
+      for (const i of await this.d.intents.forRun(t.rec.run.id)) {
+        if (i.leg !== 'EXIT') continue;
+        const o = await t.broker.findOrder({ tag: i.clientOrderId }).catch(() => null);
+        if (o && t.rec.run.phase === 'BOUGHT') {
+          this.d.log.warn({ runId: t.rec.run.id, tag: i.clientOrderId }, 'found an exit at the broker from before a restart; completing it');
+          await this.apply(t.rec.run.id, { type: 'STOP_LOSS_HIT', lastPricePaise: o.averagePricePaise ?? t.rec.run.stopLossPaise });
+          return;
+        }
+      }
+    } catch (e) {
+      // The slow path (write, then send) still protects the position.
+      this.d.log.warn({ runId: t.rec.run.id, err: e instanceof Error ? e.message : String(e) }, 'could not prepare the exit');
+    }
+  }
+
+  /**
+   * A tick crossed the stop. Fast path: the prepared SELL leaves first and the phase change is
+   * committed while it is on the wire, then the executor settles that very order (never a second
+   * one). Without a prepared intent: commit SELLING first, then send.
+   */
   private stopHit(t: Tracked, price: number): void {
-    void this.apply(t.rec.run.id, { type: 'STOP_LOSS_HIT', lastPricePaise: paise(price) });
+    const event: RunEvent = { type: 'STOP_LOSS_HIT', lastPricePaise: paise(price) };
+    const intent = t.exitIntent;
+    const broker = t.broker;
+    if (intent && broker && !t.driving && t.rec.run.phase === 'BOUGHT') {
+      let decided: Run['phase'] | null;
+      try {
+        decided = transition(t.rec.run, event, this.d.clock.now()).run.phase;
+      } catch {
+        decided = null;
+      }
+      if (decided === 'SELLING') {
+        t.driving = true;
+        t.exitIntent = null;
+        const result = this.executor.send(broker, intent);
+        void (async () => {
+          try {
+            const rec = (await this.apply(t.rec.run.id, event)) ?? (await this.d.runs.get(t.rec.run.id));
+            if (rec) await this.executor.exit(rec, broker, { intent, result });
+          } catch (e) {
+            this.d.log.error({ runId: t.rec.run.id, err: e instanceof Error ? e.message : String(e) }, 'fast stop-loss exit failed');
+          } finally {
+            t.driving = false;
+            // Whatever happened, a run still SELLING must keep being driven.
+            const cur = this.live.get(t.rec.run.id);
+            if (cur?.rec.run.phase === 'SELLING') this.drive(cur, 'exit');
+          }
+        })();
+        return;
+      }
+    }
+    void this.apply(t.rec.run.id, event);
   }
 
   /** Hot path: one Map lookup and one comparison for a tick that crosses nothing. */

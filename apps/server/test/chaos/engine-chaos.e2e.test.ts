@@ -139,7 +139,7 @@ describe(`crash safety: SIGKILL at random moments, ${ROUNDS} rounds`, () => {
       const buys = atSim.filter((o) => o.side === 'BUY');
       const sells = atSim.filter((o) => o.side === 'SELL');
       const ours = (await call('GET', `/strategy/${id}/orders`)).body.items as Array<{ client_order_id: string; side: string }>;
-      const summary = `round ${round}: kill at ${Math.round(killAt - buyAt)} ms from buy → ${status.phase}; sim BUY ${buys.map((o) => `${o.status}/${o.filled}`)} SELL ${sells.map((o) => `${o.status}/${o.filled}`)}`;
+      const summary = `round ${round}: kill at ${Math.round(killAt - buyAt)} ms from buy → ${status.phase}${status.reason ? ` (${status.reason})` : ''}; sim BUY ${buys.map((o) => `${o.status}/${o.filled}`)} SELL ${sells.map((o) => `${o.status}/${o.filled}`)}`;
       outcomes.push(summary);
       if (status.phase === 'SKIPPED') {
         expect(atSim, summary).toHaveLength(0);
