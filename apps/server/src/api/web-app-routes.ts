@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { WebAppBuild } from '../services/web-app-build';
@@ -17,8 +17,9 @@ const BUILDING_PAGE = `<!doctype html><html><head><meta charset="utf-8"><meta ht
  * for HTML gets `index.html`, so deep links into the single-page app work after a reload.
  */
 export async function webAppRoutes(app: FastifyInstance, build: WebAppBuild): Promise<void> {
-  // Files are sent by the routes below (after the build is ready), not by the plugin's own routes.
-  await app.register(fastifyStatic, { root: build.distDir, serve: false });
+  // Files are sent by the routes below (after the build is ready, with the build folder named each
+  // time), not by the plugin's own routes; its root is the folder that exists before the first build.
+  await app.register(fastifyStatic, { root: dirname(build.distDir), serve: false });
   const page = (reply: FastifyReply) => {
     const s = build.state();
     if (s.state === 'ready' && existsSync(join(build.distDir, 'index.html'))) return reply.type('text/html').sendFile('index.html', build.distDir);
