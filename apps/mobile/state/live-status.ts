@@ -1,4 +1,4 @@
-import { RunPhase, StrategyStatus, type StrategyStatusResponse } from '@ats/contracts';
+import { RunPhase, StrategyStatus, TERMINAL_RUN_PHASES, type StrategyStatusResponse } from '@ats/contracts';
 
 export type ConnectionState = 'idle' | 'connecting' | 'live' | 'reconnecting';
 
@@ -58,14 +58,7 @@ function phaseRank(p: RunPhase | null): number {
   return i === -1 ? PHASE_ORDER.length : i;
 }
 
-export const TERMINAL_PHASES: ReadonlySet<RunPhase> = new Set<RunPhase>([
-  'EXITED_BY_SELL_TIME',
-  'EXITED_BY_STOP_LOSS',
-  'EXITED_BY_USER_STOP',
-  'EXITED_BY_SQUARE_OFF',
-  'SKIPPED',
-  'FAILED',
-]);
+export const TERMINAL_PHASES = TERMINAL_RUN_PHASES;
 
 const emptyStrategy: LiveStrategy = {
   status: null,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, ServerProcess } from './chaos/server-process';
+import { freePort, ServerProcess } from './support/server-process';
 
 /**
  * Issue 2, acceptance 1, as a user sees it: the server with nothing configured (PGlite in the data

@@ -125,6 +125,23 @@ describe('engine with Zerodha (Kite sim)', () => {
     expect(events.some((e) => e.to === 'EXITED_BY_STOP_LOSS')).toBe(true);
   });
 
+  it('turns a lost response on the stop-loss SELL (sent before any write) into exactly one SELL', async () => {
+    const s = await strategy({ stop: 1590 });
+    await p.clock.set(s.buyAt);
+    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    // Let the exit intent be prepared, then lose the SELL's response.
+    await until(p, async () => (await alice.get(`/strategy/${s.id}/status`)).status === 200, { label: 'status' });
+    await new Promise((r) => setTimeout(r, 100));
+    await control.faults({ timeouts: 1, hangMs: 3_000 });
+    await control.setPrice('INFY', 158_500);
+    await until(p, () => phaseIs(alice, s.id, 'EXITED_BY_STOP_LOSS'), { stepMs: 5, label: 'stop-loss exit after a lost response' });
+    const at = await simOrders(s);
+    expect(at.map((o) => `${o.side}:${o.status}`)).toEqual(['BUY:COMPLETE', 'SELL:COMPLETE']);
+    await p.clock.set(s.sellAt + 60_000);
+    expect((await simOrders(s)).filter((o) => o.side === 'SELL')).toHaveLength(1);
+    expect(await control.positions(KITE_SIM_USER_ID)).toEqual([expect.objectContaining({ key: 'NSE:INFY', net: 0 })]);
+  });
+
   it('retries the exit through injected 5xx errors until it sells, exactly once', async () => {
     const s = await strategy();
     await p.clock.set(s.buyAt);

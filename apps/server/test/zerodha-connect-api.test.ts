@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimControl, startSim, type RunningSim } from '@ats/broker-sims';
 import { createZerodhaSim, KITE_SIM_API_KEY, KITE_SIM_API_SECRET } from '@ats/broker-sims';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
+import { freePort } from './support/server-process';
 
 type P = TestPlatform & { dispose(): Promise<void> };
 
@@ -99,12 +99,7 @@ describe('connecting a Zerodha account through the API, against the Kite sim', (
 
 describe('npm run sim -- zerodha --port N', () => {
   it('starts a standalone Kite sim', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const a = s.address();
-        s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-      });
-    });
+    const port = await freePort();
     const child = spawn('npm', ['run', 'sim', '--', 'zerodha', '--port', String(port)], { cwd: new URL('../../..', import.meta.url).pathname, stdio: 'pipe', detached: true });
     try {
       let out = '';

@@ -27,6 +27,11 @@ export const RunPhase = z.enum([
 ]);
 export type RunPhase = z.infer<typeof RunPhase>;
 
+/** Phases a run never leaves: the day's outcome. The server's state table agrees (tested). */
+export const TERMINAL_RUN_PHASES: ReadonlySet<RunPhase> = new Set<RunPhase>(
+  RunPhase.exclude(['WAITING_BUY', 'BUYING', 'BOUGHT', 'SELLING']).options,
+);
+
 export const Repeat = z.enum(['once', 'daily'], { error: 'Repeat must be "once" or "daily"' });
 export type Repeat = z.infer<typeof Repeat>;
 

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { TERMINAL_RUN_PHASES } from '@ats/contracts';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from './errors';
 import { paise, type Paise } from './price';
@@ -13,6 +14,7 @@ import {
   type RunEvent,
   type RunEventType,
   type RunPhase,
+  TERMINAL_PHASES,
 } from './run-state-machine';
 
 const T0 = Date.parse('2026-03-04T03:45:00Z'); // 09:15 IST
@@ -464,5 +466,11 @@ describe('random event sequences (property)', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('terminal phases shared with the app', () => {
+  it('are exactly the phases the state table never leaves', () => {
+    expect([...TERMINAL_RUN_PHASES].sort()).toEqual([...TERMINAL_PHASES].sort());
   });
 });

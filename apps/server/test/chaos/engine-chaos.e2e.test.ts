@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createZerodhaSim, KITE_SIM_API_KEY, KITE_SIM_API_SECRET, KITE_SIM_USER_ID, SimControl, startSim, type RunningSim } from '@ats/broker-sims';
 import { dropSchema } from '../../src/adapters/postgres/database';
-import { kiteToken, type Json } from '../support/engine-harness';
+import { ist, kiteToken, type Json } from '../support/engine-harness';
 import { TEST_DATABASE_URL, uniqueName } from '../support/test-env';
-import { freePort, ServerProcess } from './server-process';
+import { freePort, ServerProcess } from '../support/server-process';
 
 /**
  * Crash safety (issue 5, acceptance 3): SIGKILL the server at a random moment of a run's life and
@@ -18,9 +18,6 @@ import { freePort, ServerProcess } from './server-process';
 const ROUNDS = Number(process.env.ATS_CHAOS_ROUNDS ?? 3);
 const TERMINAL = ['EXITED_BY_SELL_TIME', 'EXITED_BY_STOP_LOSS', 'EXITED_BY_USER_STOP', 'EXITED_BY_SQUARE_OFF', 'SKIPPED', 'FAILED'];
 
-function ist(ts: number): string {
-  return new Date(ts + 5.5 * 3600_000).toISOString().slice(11, 19);
-}
 
 describe(`crash safety: SIGKILL at random moments, ${ROUNDS} rounds`, () => {
   let sim: RunningSim;

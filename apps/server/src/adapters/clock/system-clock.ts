@@ -37,8 +37,9 @@ export class SystemClock implements Clock {
     };
   }
 
+  /** On the same precise timer as `at`: a bare setTimeout can wake a fraction of a millisecond early. */
   sleep(ms: number): Promise<void> {
-    return new Promise((r) => setTimeout(r, ms));
+    return new Promise((r) => this.at(this.now() + ms, r));
   }
 
   private approach(due: Due): void {
