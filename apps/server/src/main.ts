@@ -191,7 +191,7 @@ export async function buildPlatform(config: Config, o: PlatformOverrides = {}): 
       strategyRoutes(a, strategies);
       brokerRoutes(a, brokers);
       instrumentRoutes(a, catalog, brokers);
-      return liveRoutes(a, { bus, accessTokens }).then(() => (webApp ? webAppRoutes(a, webApp) : undefined));
+      return liveRoutes(a, { bus, accessTokens, livePriceTopics: (userId) => strategies.livePriceTopics(userId) }).then(() => (webApp ? webAppRoutes(a, webApp) : undefined));
     },
   });
 

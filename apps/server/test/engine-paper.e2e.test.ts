@@ -107,12 +107,15 @@ describe('engine with the Paper broker', () => {
   it('keeps two users on the same symbol and times apart, on the API and on /ws', async () => {
     const bob = await signUp(p, 'bob@example.com');
     const bobBroker = (await bob.post('/broker/connect', { broker: 'paper' })).body.id as string;
+    // Carol is connected too, but runs nothing: she must hear nothing of SBIN.
+    const carol = await signUp(p, 'carol@example.com');
+    await carol.post('/broker/connect', { broker: 'paper' });
     await p.app.listen({ port: 0, host: '127.0.0.1' });
     const addr = p.app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : 0;
-    const streams: Record<string, Array<{ type: string; strategy_id?: string; strategyId?: string; to?: string }>> = { alice: [], bob: [] };
+    const streams: Record<string, Array<{ type: string; strategy_id?: string; strategyId?: string; to?: string }>> = { alice: [], bob: [], carol: [] };
     const sockets = await Promise.all(
-      ([['alice', alice], ['bob', bob]] as const).map(
+      ([['alice', alice], ['bob', bob], ['carol', carol]] as const).map(
         ([name, api]) =>
           new Promise<WebSocket>((resolve, reject) => {
             const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?access_token=${api.token}`);
@@ -152,7 +155,8 @@ describe('engine with the Paper broker', () => {
     await p.clock.advance(300);
     p.paperMarket.setPrice('NSE:SBIN', 80_100);
     await until(p, async () => streams.bob!.some((m) => m.type === 'price'), { label: 'price push' });
-    expect(streams.alice!.some((m) => m.type === 'price')).toBe(true);
+    await until(p, async () => streams.alice!.some((m) => m.type === 'price'), { label: 'price push to alice' });
+    expect(streams.carol!.filter((m) => m.type !== 'hello')).toEqual([]);
 
     // The day ends: each user is told their own strategy completed, and nothing of the other's.
     await p.clock.set(a.sellAt);
@@ -161,6 +165,15 @@ describe('engine with the Paper broker', () => {
     await until(p, async () => completed('alice', a.id) && completed('bob', createdB.body.id), { label: 'strategy.status on /ws' });
     expect(streams.alice!.filter((m) => m.type === 'strategy.status').map((m) => m.strategy_id)).toEqual([a.id]);
     expect(streams.bob!.filter((m) => m.type === 'strategy.status').map((m) => m.strategy_id)).toEqual([createdB.body.id]);
+    // Both runs are over: their symbols stream no more.
+    await until(p, async () => (await alice.get(`/strategy/${a.id}`)).body.status === 'COMPLETED', { label: 'completed' });
+    await new Promise((r) => setTimeout(r, 100));
+    const pricesBefore = streams.alice!.filter((m) => m.type === 'price').length;
+    await p.clock.advance(1_000);
+    p.paperMarket.setPrice('NSE:SBIN', 80_300);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(streams.alice!.filter((m) => m.type === 'price').length).toBe(pricesBefore);
+    expect(streams.carol!.filter((m) => m.type !== 'hello')).toEqual([]);
     for (const ws of sockets) ws.close();
   });
 });

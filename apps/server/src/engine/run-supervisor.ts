@@ -7,7 +7,7 @@ import { paise, type Paise } from '../domain/price';
 import type { TradingCalendar } from '../domain/trading-calendar';
 import type { Broker, BrokerKind, SessionState } from '../ports/broker';
 import type { BrokerDirectory } from '../ports/broker-directory';
-import type { Bus } from '../ports/bus';
+import { priceTopic, userTopic, type Bus } from '../ports/bus';
 import type { Clock } from '../ports/clock';
 import type { RuntimeState } from '../ports/runtime-state';
 import type { OrderIntentStore, RunRecord, RunStore, StrategyStore, StrategyWrite } from '../ports/strategy-store';
@@ -18,7 +18,6 @@ import { DEFAULT_EXECUTOR_OPTIONS, OrderExecutor, type ExecutorLog, type Executo
 import { StopLossBook } from './stop-loss-book';
 
 export const ENGINE_TOPIC = 'engine';
-const userTopic = (userId: string): string => `user:${userId}`;
 
 export interface SupervisorOptions {
   entryGraceMs: number;
@@ -354,6 +353,10 @@ export class RunSupervisor {
       const result = this.executor.send(broker, prepared);
       void (async () => {
         try {
+          // The phase change is written once the broker has answered, so that at a burst the
+          // database work never competes with orders still queued for a connection. A crash before
+          // it leaves a prepared intent, which recovery looks up by tag before sending anything.
+          await result.catch(() => undefined);
           const rec = await this.apply(runId, due);
           if (!rec || rec.run.phase !== 'BUYING') {
             this.d.log.warn({ runId, phase: rec?.run.phase }, 'the run changed while its entry was on the wire; undoing the entry');
@@ -473,11 +476,8 @@ export class RunSupervisor {
     if (now - (this.lastPush.get(key) ?? 0) < this.o.pricePushEveryMs) return;
     this.lastPush.set(key, now);
     void this.d.runtime.setLastPrice(tick.instrument, tick.ltpPaise, now).catch(() => undefined);
-    const w = this.watchers.get(key);
-    if (!w) return;
-    const users = new Set(w.values());
-    const ltp = tick.ltpPaise / 100;
-    for (const u of users) void this.d.bus.publish(userTopic(u), { type: 'price', instrument: tick.instrument, ltp, ts: now, polled: tick.polled }).catch(() => undefined);
+    if (!this.watchers.get(key)?.size) return;
+    void this.d.bus.publish(priceTopic(tick.kind, tick.instrument), { type: 'price', instrument: tick.instrument, ltp: tick.ltpPaise / 100, ts: now, polled: tick.polled }).catch(() => undefined);
   }
 
   private onFeedAlert(a: HubAlert): void {

@@ -6,3 +6,13 @@ export interface Bus {
   subscribe(topic: string, fn: (message: unknown) => void): Promise<Unsubscribe>;
   close(): Promise<void>;
 }
+
+/** A user's own stream: every message on it is that tenant's, and only their sockets subscribe. */
+export const userTopic = (userId: string): string => `user:${userId}`;
+
+/**
+ * Last prices of one instrument as one broker's feed sees it. Published once per throttle window
+ * whoever watches it, so the cost does not grow with the number of tenants on a symbol; each
+ * socket subscribes to the symbols of its own user's running strategies.
+ */
+export const priceTopic = (kind: string, instrument: string): string => `price:${kind}|${instrument}`;

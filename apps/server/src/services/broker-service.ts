@@ -3,7 +3,7 @@ import type { BrokerAccount, ConnectBrokerBody } from '@ats/contracts';
 import { BrokerError, ConflictError, DomainError, NotFoundError } from '../domain/errors';
 import type { Instrument } from '../domain/instrument';
 import type { Broker, BrokerConnector, BrokerKind, BrokerSession, SessionState } from '../ports/broker';
-import type { Bus } from '../ports/bus';
+import { userTopic, type Bus } from '../ports/bus';
 import type { BrokerDirectory } from '../ports/broker-directory';
 import type { BrokerAccountRecord, BrokerAccountStore } from '../ports/store';
 import type { CredentialVault } from '../security/credential-vault';
@@ -140,7 +140,7 @@ export class BrokerService implements BrokerDirectory {
       if (after.status === 'CONNECTED' && after.sealedSecret !== a.sealedSecret) renewed += 1;
       if (after.status === 'TOKEN_EXPIRED') {
         expired += 1;
-        await this.d.bus.publish(`user:${a.userId}`, {
+        await this.d.bus.publish(userTopic(a.userId), {
           type: 'alert',
           alert: { code: 'BROKER_TOKEN_EXPIRED', broker_id: a.id, broker: a.broker, message: `${a.label}: the broker session has expired; log in again before the market opens` },
           ts: this.d.now(),

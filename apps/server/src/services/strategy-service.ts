@@ -28,7 +28,7 @@ import {
 } from '../domain/strategy-validation';
 import type { TradingCalendar } from '../domain/trading-calendar';
 import { BROKER_KINDS, type BrokerKind } from '../ports/broker';
-import type { Bus } from '../ports/bus';
+import { priceTopic, userTopic, type Bus } from '../ports/bus';
 import type { InstrumentCatalog } from '../ports/instrument-catalog';
 import type { RuntimeState } from '../ports/runtime-state';
 import type { BrokerAccountRecord, BrokerAccountStore } from '../ports/store';
@@ -60,7 +60,6 @@ export interface StrategyServiceDeps {
 
 /** The engine's topic: it reloads the strategy (and run) named in each message. */
 export const ENGINE_TOPIC = 'engine';
-export const userTopic = (userId: string) => `user:${userId}`;
 
 export interface StrategyChangedMessage {
   type: 'strategy.changed';
@@ -251,6 +250,22 @@ export class StrategyService {
   async status(userId: string, id: string): Promise<StrategyStatusResponse> {
     const s = await this.mustGet(userId, id);
     return this.statusOf(s, await this.d.runs.latest(s.id));
+  }
+
+  /** The price topics of the caller's running strategies: what their live stream carries prices for. */
+  async livePriceTopics(userId: string): Promise<string[]> {
+    const kindOf = new Map((await this.d.brokerAccounts.list(userId)).map((a) => [a.id, a.broker]));
+    const topics = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.d.strategies.list(userId, { status: 'RUNNING', limit: 100, cursor });
+      for (const s of page.items) {
+        const kind = kindOf.get(s.brokerId);
+        if (kind) topics.add(priceTopic(kind, instrumentId(s.exchange, s.symbol)));
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return [...topics];
   }
 
   async events(userId: string, id: string, q: PageQuery): Promise<StrategyEventList> {
