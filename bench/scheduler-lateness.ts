@@ -14,6 +14,7 @@ import {
   type BenchDatabase,
   type BenchStrategy,
 } from './bench-platform';
+import { startCpuProfile } from './cpu-profile';
 import { RowBuilder, type BenchOutcome } from './result-rows';
 
 /** The engine readies connections this long before a buy (DEFAULT_SUPERVISOR_OPTIONS.prewarmMs). */
@@ -135,9 +136,11 @@ export async function schedulerBurst(o: { users?: number; perUser?: number } = {
     if (Date.now() > buyAt - PREWARM_MS) throw new Error(`arming took too long (${armedAt - armStart} ms); raise armLeadMs`);
     await sleep(buyAt - Date.now() - 500);
     const cpu0 = process.cpuUsage();
+    const profile = await startCpuProfile();
     const sim0 = await sim.stats();
     await waitFor(async () => Date.now() > buyAt + 1_500 && (await sim.control.orders()).filter((x) => x.side === 'BUY').length >= n, 'every BUY at the sim', 30_000, 500).catch(() => undefined); // what never came is counted as missing
     const cpu = process.cpuUsage(cpu0);
+    await profile.stop();
     const sim1 = await sim.stats();
     const orders = await sim.control.orders();
     const m = matchEntries(strategies, runOf, orders);

@@ -85,10 +85,12 @@ export class OrderExecutor {
   send(broker: Broker, intent: OrderIntent): Promise<PlaceResult> {
     const at = this.clock.now();
     const result = broker.placeOrder(intent);
-    // After the request is on its way: building and queueing the UPDATE costs the order nothing then.
-    setImmediate(() => {
+    // Written once the broker has answered: at a burst of thousands of buys, no database work may
+    // queue in front of the orders still waiting for a connection. `at` is still the send time.
+    const mark = (): void => {
       this.intents.markSent(intent.clientOrderId, at).catch((e: unknown) => this.log.warn({ tag: intent.clientOrderId, err: String(e) }, 'could not mark an intent sent'));
-    });
+    };
+    result.then(mark, mark);
     return result;
   }
 

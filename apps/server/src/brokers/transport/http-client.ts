@@ -50,7 +50,7 @@ export class HttpClient {
     this.agent = new Agent({
       keepAliveTimeout: 60_000,
       keepAliveMaxTimeout: 600_000,
-      connections: opts.connections ?? 64,
+      connections: opts.connections ?? 256,
       pipelining: 1,
       connect: { timeout: 3_000 },
     });
