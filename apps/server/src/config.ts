@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -7,6 +8,33 @@ import { z } from 'zod';
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const hhmmss = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/, 'must be HH:MM:SS');
 const url = z.string().url('must be a URL');
+
+/**
+ * The base64 text can look right and still not be a 32-byte key (AES-256): say so at start-up,
+ * naming the variable, rather than failing later inside the vault.
+ */
+function aesKeyProblems(value: string): string[] {
+  const problems: string[] = [];
+  for (const part of value.split(',')) {
+    const m = /^(?:(\d+):)?(.+)$/.exec(part.trim());
+    const version = m?.[1] ? Number(m[1]) : 1;
+    const bytes = Buffer.from(m?.[2] ?? '', 'base64').length;
+    if (bytes !== 32) problems.push(`key version ${version} must decode to 32 bytes (AES-256), got ${bytes}`);
+  }
+  return problems;
+}
+
+/** `true`, `false`, a hop count, or proxy addresses: IPs, CIDRs, or proxy-addr's named ranges. */
+function isTrustProxy(v: string): boolean {
+  if (/^(true|false|\d+)$/.test(v)) return true;
+  return v.split(',').every((part) => {
+    const t = part.trim();
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(t)) return true;
+    const m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(t);
+    const family = m ? isIP(m[1] as string) : 0;
+    return family !== 0 && (m?.[2] === undefined || Number(m[2]) <= (family === 4 ? 32 : 128));
+  });
+}
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
@@ -18,12 +46,21 @@ const Env = z.object({
   AES_MASTER_KEY: z
     .string()
     .regex(/^(\d+:)?[A-Za-z0-9+/=_-]{43,}(,(\d+:)?[A-Za-z0-9+/=_-]{43,})*$/, 'must be base64 of 32 bytes, optionally "version:key" pairs separated by commas')
+    .superRefine((value, ctx) => {
+      for (const problem of aesKeyProblems(value)) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .optional(),
   ATS_CALENDAR: z.enum(['nse', 'always-open']).default('nse'),
   ATS_ROLES: z
     .string()
     .default('api,engine')
     .refine((s) => s.split(',').every((r) => ['api', 'engine'].includes(r.trim())), 'must be a comma list of api, engine'),
+  ATS_TRUST_PROXY: z
+    .string()
+    .trim()
+    .refine(isTrustProxy, 'must be true, false, a number of proxy hops, or a comma list of proxy addresses/CIDRs')
+    .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v.replace(/\s+/g, '')))
+    .default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CORS_ORIGINS: z.string().default('*'),
   ATS_PUBLIC_URL: url.optional(),

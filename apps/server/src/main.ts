@@ -183,6 +183,7 @@ export async function buildPlatform(config: Config, o: PlatformOverrides = {}): 
   const app = await buildApp({
     logLevel: config.LOG_LEVEL,
     corsOrigins: config.CORS_ORIGINS,
+    trustProxy: config.ATS_TRUST_PROXY,
     accessTokens,
     logStream: o.logStream,
     routes: (a) => {
@@ -230,7 +231,19 @@ async function main(): Promise<void> {
     console.error(e instanceof Error ? e.message : String(e));
     process.exit(1);
   }
-  const platform = await buildPlatform(config);
+  let platform: Platform;
+  try {
+    platform = await buildPlatform(config);
+  } catch (e) {
+    // A key that cannot be used (an unreadable or malformed key file in the data directory) is a
+    // configuration problem: say which, without a stack trace. Anything else is a real crash.
+    const message = e instanceof Error ? e.message : String(e);
+    if ((e instanceof Error && e.name === 'ConfigError') || /^(AES_MASTER_KEY|JWT_SECRET_KEY)\b/.test(message)) {
+      console.error(message);
+      process.exit(1);
+    }
+    throw e;
+  }
   const address = await platform.app.listen({ port: config.PORT, host: config.HOST });
   platform.app.log.info({ mode: config.mode, roles: config.roles, instance: randomUUID() }, `listening on ${address}`);
   // Built after listening: the API is usable at once, and the page says so while the app builds.

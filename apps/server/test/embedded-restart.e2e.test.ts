@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, ServerProcess } from './support/server-process';
+import { freePort, REPO_ROOT, ServerProcess } from './support/server-process';
 
 /**
  * Issue 2, acceptance 1, as a user sees it: the server with nothing configured (PGlite in the data
@@ -18,7 +18,8 @@ describe('embedded mode with zero configuration', () => {
 
   it('starts, generates its keys privately, and keeps users across a restart', async () => {
     server = new ServerProcess(await freePort(), { ATS_DATA_DIR: dataDir, ATS_SERVE_APP: 'false', LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '', JWT_SECRET_KEY: '', AES_MASTER_KEY: '' });
-    await server.start();
+    // Acceptance 1: ready within 20 s of a cold start.
+    await server.start(20_000);
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
     const ready = await (await fetch(`${server.url}/health/ready`)).json();
     expect(ready).toEqual({ status: 'ready', checks: { database: { ok: true } } });
@@ -29,11 +30,18 @@ describe('embedded mode with zero configuration', () => {
     expect(reg.status).toBe(201);
 
     await server.stop();
-    await server.start();
+    await server.start(20_000);
     const login = await fetch(`${server.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'keeper@example.com', password: 'correct-horse-42' }) });
     expect(login.status).toBe(200);
     const { access_token } = (await login.json()) as { access_token: string };
     const me = await fetch(`${server.url}/auth/me`, { headers: { authorization: `Bearer ${access_token}` } });
     expect(((await me.json()) as { email: string }).email).toBe('keeper@example.com');
   }, 120_000);
+
+  it('is what `npm start` runs: main.ts from the repository root, so ./data is the root\'s', () => {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.start).toBe('tsx apps/server/src/main.ts');
+    expect(existsSync(join(REPO_ROOT, 'node_modules/.bin/tsx'))).toBe(true);
+    expect(readFileSync(join(REPO_ROOT, '.gitignore'), 'utf8').split('\n')).toEqual(expect.arrayContaining([expect.stringMatching(/^\/?data\/?$/)]));
+  });
 });

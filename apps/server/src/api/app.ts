@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifySchema } from 'fastify';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
@@ -15,6 +15,13 @@ export interface AppOptions {
   logLevel: string;
   corsOrigins: string;
   accessTokens: AccessTokens;
+  /**
+   * Whether `X-Forwarded-For` names the client: false (default) uses the socket's address; a
+   * number trusts that many proxy hops; a string is a comma list of proxy addresses/CIDRs to
+   * trust; true trusts any. Only a proxy you run may set it, or a client could pick its own IP
+   * and slip past the per-IP login limit.
+   */
+  trustProxy?: boolean | number | string;
   /** where logs go; tests capture them to prove no secret is written */
   logStream?: DestinationStream;
   /** adds routes; called inside the app before it is ready */
@@ -22,6 +29,30 @@ export interface AppOptions {
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{8,128}$/;
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  /** left out of the OpenAPI document on purpose (`schema.hide`) */
+  hidden: boolean;
+  schema: FastifySchema | undefined;
+}
+
+const registries = new WeakMap<FastifyInstance, RegisteredRoute[]>();
+
+/** Every route the app registered, hidden ones included (one entry per method), in order. */
+export function registeredRoutes(app: FastifyInstance): readonly RegisteredRoute[] {
+  return registries.get(app) ?? [];
+}
+
+/**
+ * Fastify treats a bare hop count as "trust nothing" (it cannot check the nearest peer), so a
+ * count becomes the function it used to mean: the nearest `hops` addresses are our proxies.
+ */
+function trustProxyOption(t: boolean | number | string | undefined): boolean | string | ((addr: string, hop: number) => boolean) {
+  if (typeof t === 'number') return t > 0 ? (_addr, hop) => hop < t : false;
+  return t ?? false;
+}
 
 /** The HTTP surface: security headers, CORS, request ids, typed routes, OpenAPI and one error shape. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -33,8 +64,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
     },
     bodyLimit: 256 * 1024,
-    trustProxy: true,
+    trustProxy: trustProxyOption(opts.trustProxy),
     ajv: { customOptions: { removeAdditional: false } },
+  });
+  const routes: RegisteredRoute[] = [];
+  registries.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    const hidden = (r.schema as { hide?: boolean } | undefined)?.hide === true;
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url, hidden, schema: r.schema });
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

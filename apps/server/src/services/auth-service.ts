@@ -46,21 +46,34 @@ export class AuthService {
     return this.issue(user, randomUUID());
   }
 
+  /**
+   * Login attempts are counted before any password is checked, with one atomic increment per key,
+   * so a parallel burst cannot all pass a check made before any of them is counted: the sixth
+   * attempt inside the window is refused without running argon2. A success clears the email's
+   * count; per IP, successes are counted apart and subtracted, so only failures (and refused
+   * attempts) weigh against an address that many people share.
+   */
   async login(body: LoginBody, ip: string): Promise<AuthResponse> {
-    const keys = [`login-fail:ip:${ip}`, `login-fail:email:${body.email}`];
-    for (const k of keys) {
-      const w = await this.d.runtime.peek(k);
-      if (w.count >= LOGIN_MAX_FAILURES) {
-        throw new RateLimitedError('Too many failed sign-in attempts; try again shortly', Math.max(1, Math.ceil(w.resetInMs / 1000)));
-      }
+    const ipKey = `login-attempt:ip:${ip}`;
+    const ipOkKey = `login-ok:ip:${ip}`;
+    const emailKey = `login-attempt:email:${body.email}`;
+    const rt = this.d.runtime;
+    const [byIp, byEmail, ipOk] = await Promise.all([rt.hit(ipKey, LOGIN_WINDOW_MS), rt.hit(emailKey, LOGIN_WINDOW_MS), rt.peek(ipOkKey)]);
+    let ipSucceeded = ipOk.count;
+    if (byIp.count === 1) {
+      // A new window for this IP: successes of the last one no longer offset anything.
+      await rt.reset(ipOkKey);
+      ipSucceeded = 0;
+    }
+    const over = [...(byIp.count - ipSucceeded > LOGIN_MAX_FAILURES ? [byIp] : []), ...(byEmail.count > LOGIN_MAX_FAILURES ? [byEmail] : [])];
+    if (over.length) {
+      const waitMs = Math.max(...over.map((w) => w.resetInMs));
+      throw new RateLimitedError('Too many failed sign-in attempts; try again shortly', Math.max(1, Math.ceil(waitMs / 1000)));
     }
     const user = await this.d.users.byEmail(body.email);
     const ok = user ? await this.d.hasher.verify(user.passwordHash, body.password) : (await this.d.hasher.burn(body.password), false);
-    if (!user || !ok) {
-      await Promise.all(keys.map((k) => this.d.runtime.hit(k, LOGIN_WINDOW_MS)));
-      throw new UnauthenticatedError('INVALID_CREDENTIALS', BAD_CREDENTIALS);
-    }
-    await this.d.runtime.reset(keys[1] as string);
+    if (!user || !ok) throw new UnauthenticatedError('INVALID_CREDENTIALS', BAD_CREDENTIALS);
+    await Promise.all([rt.reset(emailKey), rt.hit(ipOkKey, LOGIN_WINDOW_MS)]);
     return this.issue(user, randomUUID());
   }
 
