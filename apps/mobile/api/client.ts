@@ -83,7 +83,7 @@ export class ApiClient {
       res = await this.send(path, opts, fresh.access_token);
       if (res.status === 401) {
         const err = await this.toError(res);
-        this.link.sessionLost(err);
+        this.loseSession(err);
         throw err;
       }
     }
@@ -105,9 +105,9 @@ export class ApiClient {
   private async accessTokens(): Promise<StoredTokens> {
     const tokens = this.link.tokens();
     if (!tokens) {
-      const err = new ApiError({ kind: 'unauthenticated', status: 401, code: 'UNAUTHENTICATED', message: 'Please sign in to continue.' });
-      this.link.sessionLost(err);
-      throw err;
+      // Already signed out (a screen still fetching after logout or a refused token): just fail.
+      // Ending the session again would replace the login screen's notice with this one.
+      throw new ApiError({ kind: 'unauthenticated', status: 401, code: 'UNAUTHENTICATED', message: 'Please sign in to continue.' });
     }
     if (tokens.access_expires_at - EARLY_REFRESH_MS > this.now()) return tokens;
     return this.refresh(tokens.access_token);
@@ -138,10 +138,13 @@ export class ApiClient {
     if (!tokens) return null;
     // A network failure propagates as-is: being offline is not a reason to sign the trader out.
     const res = await this.send('/auth/refresh', { method: 'POST', body: { refresh_token: tokens.refresh_token } }, null);
+    // The trader may have signed out (or in again) while the refresh was in flight; its answer
+    // then belongs to a session that is gone and must neither revive nor end the current one.
+    const sameSession = this.link.tokens()?.refresh_token === tokens.refresh_token;
     if (res.ok) {
       const parsed = AuthResponse.safeParse(await res.json().catch(() => undefined));
       if (parsed.success) {
-        this.link.tokensRotated(parsed.data);
+        if (sameSession) this.link.tokensRotated(parsed.data);
         return this.link.tokens();
       }
     }
@@ -149,8 +152,13 @@ export class ApiClient {
     const err = res.ok
       ? new ApiError({ kind: 'unauthenticated', status: 401, code: 'TOKEN_EXPIRED', message: 'Your session has expired. Please sign in again.' })
       : await this.toError(res);
-    this.link.sessionLost(err);
+    if (sameSession) this.link.sessionLost(err);
     return null;
+  }
+
+  /** Ends the session only while there is one: a late 401 after sign-out keeps the first notice. */
+  private loseSession(err: ApiError): void {
+    if (this.link.tokens()) this.link.sessionLost(err);
   }
 
   private async send(path: string, opts: RequestOptions<z.ZodType>, token: string | null): Promise<Response> {

@@ -27,12 +27,26 @@ interface Props {
 export function StrategyForm({ initial, submitTitle, onSubmit, lockIdentity = false }: Props) {
   const t = useTheme();
   const [values, setValues] = useState<StrategyFormValues>(initial);
-  const [instrument, setInstrument] = useState<Instrument | null>(null);
+  /** the instrument picked from the search list in this session of the form */
+  const [picked, setPicked] = useState<Instrument | null>(null);
   const [marketHours, setMarketHours] = useState(true);
   const [fields, setFields] = useState<FieldErrors>({});
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const brokers = useQuery({ queryKey: ['brokers'], queryFn: () => api.broker.status() });
+  // Editing starts with a symbol but no picked instrument: look the symbol up once (same cache key
+  // as the picker's search) so the tick size and lot size are known without re-picking it.
+  const initialSymbol = initial.symbol.trim();
+  const lookup = useQuery({
+    queryKey: ['instruments', initial.broker_id, initialSymbol],
+    queryFn: () => api.instruments.search(initialSymbol, initial.broker_id || undefined),
+    enabled: initialSymbol !== '',
+    staleTime: 60_000,
+  });
+  const initialInstrument = lookup.data?.items.find((i) => i.exchange === initial.exchange && i.symbol === initialSymbol) ?? null;
+  // A pick wins; otherwise the looked-up instrument applies only while the symbol and exchange are unchanged.
+  const instrument =
+    picked ?? (initialInstrument && values.symbol === initialInstrument.symbol && values.exchange === initialInstrument.exchange ? initialInstrument : null);
   const set = <K extends keyof StrategyFormValues>(k: K, v: StrategyFormValues[K]) => {
     setValues((s) => ({ ...s, [k]: v }));
     // An error stays until the field it is about is touched; then it is stale.
@@ -96,17 +110,21 @@ export function StrategyForm({ initial, submitTitle, onSubmit, lockIdentity = fa
               error={fields.symbol}
               onType={(v) => {
                 set('symbol', v);
-                setInstrument(null);
+                setPicked(null);
               }}
               onPick={(i) => {
-                setInstrument(i);
+                setPicked(i);
                 setValues((s) => ({ ...s, symbol: i.symbol, exchange: i.exchange }));
               }}
             />
             <Choice<'NSE' | 'BSE'>
               label="Exchange"
               value={values.exchange}
-              onChange={(v) => set('exchange', v)}
+              onChange={(v) => {
+                set('exchange', v);
+                // A tick size belongs to one listing; another exchange needs its own pick.
+                if (picked && picked.exchange !== v) setPicked(null);
+              }}
               options={[
                 { value: 'NSE', title: 'NSE' },
                 { value: 'BSE', title: 'BSE' },

@@ -174,9 +174,16 @@ describe('trader journey in the web build against the real server', () => {
     page.on('framenavigated', (f) => {
       if (f === page.mainFrame()) navigations.push(f.url());
     });
-    await expect.poll(() => page.getByTestId('phase-text').filter({ visible: true }).first().textContent(), { timeout: 60_000, interval: 500 }).toMatch(/\(BOUGHT\)|\(SELLING\)|EXITED_/);
+    const phaseText = () => page.getByTestId('phase-text').filter({ visible: true }).first().textContent();
+    // The run holds BOUGHT for ~20 s (buy time to sell time), so a 250 ms poll cannot miss it; only
+    // BOUGHT itself counts here, not a later phase that would mean the screen skipped it.
+    await expect.poll(phaseText, { timeout: 60_000, interval: 250 }).toMatch(/\(BOUGHT\)/);
+    const boughtAt = Date.now();
+    await expect.poll(() => text(page, 'Bought').isVisible()).toBe(true);
     await shot(page, '07-strategy-bought');
-    await expect.poll(() => page.getByTestId('phase-text').filter({ visible: true }).first().textContent(), { timeout: 90_000, interval: 500 }).toMatch(/\(EXITED_[A-Z_]+\)/);
+    await expect.poll(phaseText, { timeout: 90_000, interval: 250 }).toMatch(/\(EXITED_[A-Z_]+\)/);
+    // Sold at the sell time, not straight after the buy: BOUGHT was on screen while the position was open.
+    expect(Date.now() - boughtAt).toBeGreaterThan(5_000);
     // A finished once-strategy is COMPLETED: no Stop button, and its orders are listed.
     await expect.poll(() => button(page, 'Stop strategy').isVisible(), { timeout: 15_000 }).toBe(false);
     await expect.poll(() => text(page, /SELL 2\/2 @/).isVisible(), { timeout: 15_000 }).toBe(true);
@@ -187,6 +194,9 @@ describe('trader journey in the web build against the real server', () => {
   it('lists the strategy and logs out', async () => {
     await page.goto(`${appUrl}/strategies`);
     await expect.poll(() => page.getByTestId(`strategy-row-${strategyId}`).isVisible(), { timeout: 20_000 }).toBe(true);
+    // A fresh page load has no pushed phase: the list reads the run's status, so it says how the run ended.
+    const chip = page.getByTestId(`strategy-row-${strategyId}`).filter({ visible: true }).first().getByTestId('status-chip');
+    await expect.poll(() => chip.textContent(), { timeout: 20_000 }).toBe('Sold at sell time');
     await shot(page, '09-strategies');
     await tab(page, 'Home');
     await shot(page, '10-home');

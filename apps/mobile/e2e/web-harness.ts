@@ -1,9 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve } from 'node:path';
+import { dirname, extname, join, normalize, relative, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 export const MOBILE_DIR = resolve(import.meta.dirname, '..');
@@ -25,15 +27,115 @@ export function chromiumPath(): string {
   return process.env.ATS_CHROMIUM ?? '/usr/bin/chromium';
 }
 
-/** Builds the web export unless one exists; ATS_E2E_REBUILD=1 forces a fresh one. */
+/** Kept outside dist so it is neither served nor counted in the bundle size. */
+export const BUILD_STAMP_FILE = join(MOBILE_DIR, '.expo', 'e2e-web-build-stamp.json');
+
+/** The folders that hold everything Metro bundles into the web build. */
+const SOURCE_ROOTS = [MOBILE_DIR, join(REPO_DIR, 'packages', 'contracts')];
+const SKIP_DIRS = new Set(['node_modules', 'dist', '.expo', 'e2e', 'screenshots']);
+// Tests and their helpers are never bundled; changing them does not need a new build.
+const isTestFile = (name: string) => /\.test\.[cm]?[jt]sx?$|\.test-support\.[cm]?[jt]sx?$/.test(name);
+
+function sourceFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) {
+        if (!SKIP_DIRS.has(entry.name)) walk(join(dir, entry.name));
+      } else if (entry.isFile() && !isTestFile(entry.name)) out.push(join(dir, entry.name));
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+const BUNDLER_PACKAGES = ['@expo/metro-config', 'metro', 'babel-preset-expo'];
+
+/** The installed version of each package the app depends on, as Node would resolve it from the app. */
+export function installedVersions(): Record<string, string> {
+  const manifest = JSON.parse(readFileSync(join(MOBILE_DIR, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const requireFromApp = createRequire(join(MOBILE_DIR, 'package.json'));
+  // Runtime dependencies end up in the bundle; the bundler's own packages decide how it is made.
+  const names = [...new Set([...Object.keys(manifest.dependencies ?? {}), ...BUNDLER_PACKAGES])].sort();
+  const versions: Record<string, string> = {};
+  for (const name of names) {
+    let dir: string | null = null;
+    for (const base of requireFromApp.resolve.paths(name) ?? []) {
+      if (existsSync(join(base, name, 'package.json'))) {
+        dir = join(base, name);
+        break;
+      }
+    }
+    versions[name] = dir ? String((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string }).version) : 'missing';
+  }
+  return versions;
+}
+
+/**
+ * What the web build is made from: the app's and the shared contracts' source files, the
+ * installed versions of the app's packages, and the EXPO_PUBLIC_* variables Expo inlines.
+ */
+export function webBuildSourceStamp(): string {
+  const h = createHash('sha256');
+  for (const root of SOURCE_ROOTS) {
+    for (const file of sourceFiles(root)) {
+      h.update(`${relative(REPO_DIR, file)}\0`);
+      h.update(readFileSync(file));
+      h.update('\0');
+    }
+  }
+  h.update(JSON.stringify(installedVersions()));
+  const publicEnv = Object.entries(process.env).filter(([k]) => k.startsWith('EXPO_PUBLIC_')).sort(([a], [b]) => a.localeCompare(b));
+  h.update(JSON.stringify(publicEnv));
+  return h.digest('hex');
+}
+
+interface BuildStamp {
+  source: string;
+  /** fingerprint of the build itself, so a dist rebuilt by someone else is not trusted blindly */
+  index_html: string;
+  built_at: string;
+  /** for a person reading the stamp; already part of `source` */
+  packages: Record<string, string>;
+}
+
+const indexHtmlHash = () => createHash('sha256').update(readFileSync(join(DIST_DIR, 'index.html'))).digest('hex');
+
+/** Why the cached build cannot be used, or null when it matches the current sources. */
+export function staleWebBuildReason(source = webBuildSourceStamp()): string | null {
+  if (!existsSync(join(DIST_DIR, 'index.html'))) return 'no web build yet';
+  if (!existsSync(BUILD_STAMP_FILE)) return 'the web build has no stamp';
+  let stamp: Partial<BuildStamp>;
+  try {
+    stamp = JSON.parse(readFileSync(BUILD_STAMP_FILE, 'utf8')) as Partial<BuildStamp>;
+  } catch {
+    return 'the web build stamp is unreadable';
+  }
+  if (stamp.source !== source) return 'the app sources or package versions changed since it was built';
+  if (stamp.index_html !== indexHtmlHash()) return 'dist was replaced by another build';
+  return null;
+}
+
+/**
+ * Reuses the web export only when its stamp matches the current sources and package versions,
+ * so the browser test never runs against a stale app; ATS_E2E_REBUILD=1 forces a fresh one.
+ */
 export function ensureWebBuild(): void {
-  if (existsSync(join(DIST_DIR, 'index.html')) && process.env.ATS_E2E_REBUILD !== '1') return;
+  const source = webBuildSourceStamp();
+  const reason = process.env.ATS_E2E_REBUILD === '1' ? 'ATS_E2E_REBUILD=1' : staleWebBuildReason(source);
+  if (reason === null) return;
+  console.log(`[e2e] building the web app: ${reason}`);
+  // A failed build must not leave an old stamp next to a half-written dist.
+  rmSync(BUILD_STAMP_FILE, { force: true });
   const r = spawnSync('npx', ['expo', 'export', '--platform', 'web', '--output-dir', 'dist'], {
     cwd: MOBILE_DIR,
     env: { ...process.env, EXPO_OFFLINE: '1', CI: '1' },
     stdio: 'inherit',
   });
   if (r.status !== 0) throw new Error(`expo export failed with ${r.status}`);
+  mkdirSync(dirname(BUILD_STAMP_FILE), { recursive: true });
+  const stamp: BuildStamp = { source, index_html: indexHtmlHash(), built_at: new Date().toISOString(), packages: installedVersions() };
+  writeFileSync(BUILD_STAMP_FILE, `${JSON.stringify(stamp, null, 2)}\n`);
 }
 
 export function bundleSize(): { js_bytes: number; js_gzip_bytes: number; total_bytes: number; files: number } {

@@ -94,6 +94,28 @@ describe('session: silent refresh and 401 handling', () => {
     expect(onSignedOut).toHaveBeenCalledTimes(1);
   });
 
+  it('a request made after the session ended keeps the notice the login screen shows', async () => {
+    const { store, api, onSignedOut } = await signedInSession();
+    server.expireAllAccess();
+    server.revokeAllRefresh();
+    await api.broker.status().catch(() => undefined);
+    const notice = store.getState().notice;
+    expect(notice).toMatch(/sign in again/i);
+    // A screen that was still mounted fetches once more after the sign-out.
+    const late = await api.strategy.list().catch((e: unknown) => e);
+    expect((late as ApiError).kind).toBe('unauthenticated');
+    expect(store.getState().notice).toBe(notice);
+    expect(onSignedOut).toHaveBeenCalledTimes(1);
+  });
+
+  it('a request made after logout does not put a notice on the login screen', async () => {
+    const { store, api } = await signedInSession();
+    await store.getState().logout();
+    const late = await api.broker.status().catch((e: unknown) => e);
+    expect((late as ApiError).kind).toBe('unauthenticated');
+    expect(store.getState()).toMatchObject({ phase: 'signed_out', notice: null });
+  });
+
   it('a relaunch whose stored session the server refuses lands on login', async () => {
     const { storage } = await signedInSession();
     server.expireAllAccess();

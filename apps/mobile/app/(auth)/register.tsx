@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
+import { type TextInput } from 'react-native';
 import { Link } from 'expo-router';
 import { PASSWORD_MIN_LENGTH } from '@ats/contracts';
 import { ApiError } from '../../api/errors';
@@ -19,6 +20,10 @@ export default function RegisterScreen() {
   const [fields, setFields] = useState<FieldErrors>({});
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  // "Next" on the keyboard moves down the form, like the login screen.
+  const emailRef = useRef<TextInput>(null);
+  const passwordRef = useRef<TextInput>(null);
+  const confirmRef = useRef<TextInput>(null);
   const set = (k: keyof RegisterValues) => (v: string) => {
     setValues((s) => ({ ...s, [k]: v }));
     setFields((f) => {
@@ -52,9 +57,29 @@ export default function RegisterScreen() {
       <Txt variant="title">Create your account</Txt>
       <ErrorBanner error={error} />
       <Card>
-        <TextField label="Name" value={values.name} onChangeText={set('name')} error={fields.name} autoComplete="name" />
-        <TextField label="Email" value={values.email} onChangeText={set('email')} error={fields.email} autoCapitalize="none" autoComplete="email" inputMode="email" />
         <TextField
+          label="Name"
+          value={values.name}
+          onChangeText={set('name')}
+          error={fields.name}
+          autoComplete="name"
+          returnKeyType="next"
+          onSubmitEditing={() => emailRef.current?.focus()}
+        />
+        <TextField
+          ref={emailRef}
+          label="Email"
+          value={values.email}
+          onChangeText={set('email')}
+          error={fields.email}
+          autoCapitalize="none"
+          autoComplete="email"
+          inputMode="email"
+          returnKeyType="next"
+          onSubmitEditing={() => passwordRef.current?.focus()}
+        />
+        <TextField
+          ref={passwordRef}
           label="Password"
           value={values.password}
           onChangeText={set('password')}
@@ -62,8 +87,20 @@ export default function RegisterScreen() {
           hint={`At least ${PASSWORD_MIN_LENGTH} characters`}
           secureTextEntry
           autoComplete="new-password"
+          returnKeyType="next"
+          onSubmitEditing={() => confirmRef.current?.focus()}
         />
-        <TextField label="Confirm password" value={values.confirm} onChangeText={set('confirm')} error={fields.confirm} secureTextEntry autoComplete="new-password" onSubmitEditing={() => void submit()} />
+        <TextField
+          ref={confirmRef}
+          label="Confirm password"
+          value={values.confirm}
+          onChangeText={set('confirm')}
+          error={fields.confirm}
+          secureTextEntry
+          autoComplete="new-password"
+          returnKeyType="go"
+          onSubmitEditing={() => void submit()}
+        />
         <Button title="Create account" onPress={() => void submit()} busy={busy} testID="register-submit" />
       </Card>
       <Link href="/login" accessibilityRole="link" accessibilityLabel="Back to sign in" style={{ color: t.primary, fontSize: 16, padding: 8 }}>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { ActivityIndicator, View } from 'react-native';
-import * as WebBrowser from 'expo-web-browser';
+import { useLocalSearchParams, useRouter } from 'expo-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { BrokerAccount, BrokerKind } from '@ats/contracts';
 import { ApiError } from '../../api/errors';
@@ -14,6 +14,7 @@ import { Txt } from '../../components/Txt';
 import { BROKER_SPECS, brokerSpec, validateBrokerForm } from '../../forms/broker-form';
 import type { FieldErrors } from '../../forms/field-errors';
 import { api } from '../../state/app-state';
+import { needsBrowserLogin, useBrokerLogin } from '../../state/use-broker-login';
 import { formatTime, useTheme } from '../../theme/theme';
 
 function AccountCard({ account }: { account: BrokerAccount }) {
@@ -26,14 +27,8 @@ function AccountCard({ account }: { account: BrokerAccount }) {
     onSuccess: () => qc.invalidateQueries({ queryKey: ['brokers'] }),
     onSettled: () => setConfirm(false),
   });
-  const login = useMutation({
-    mutationFn: async () => {
-      const { url } = await api.broker.loginUrl(account.id);
-      // The broker's own page, so the trader's broker password never touches this app.
-      await WebBrowser.openBrowserAsync(url);
-    },
-    onSettled: () => qc.invalidateQueries({ queryKey: ['brokers'] }),
-  });
+  const login = useBrokerLogin();
+  const router = useRouter();
   const ok = account.status === 'CONNECTED';
   return (
     <Card label={`${spec.title} account ${account.label}`}>
@@ -49,8 +44,15 @@ function AccountCard({ account }: { account: BrokerAccount }) {
       <Txt variant="small">Token expires: {account.token_expires_at ? formatTime(account.token_expires_at) : 'does not expire'}</Txt>
       <ErrorBanner error={remove.error ?? login.error} />
       <View style={{ flexDirection: 'row', gap: 8, flexWrap: 'wrap' }}>
-        {spec.redirectLogin || account.login_required ? (
-          <Button title="Log in to broker" kind="secondary" onPress={() => login.mutate()} busy={login.isPending} label={`Log in to ${spec.title} again`} />
+        {needsBrowserLogin(account) ? (
+          <Button title="Log in to broker" kind="secondary" onPress={() => login.mutate(account.id)} busy={login.isPending} label={`Log in to ${spec.title} again`} />
+        ) : !ok ? (
+          <Button
+            title="Re-connect"
+            kind="secondary"
+            onPress={() => router.setParams({ reconnect: account.id })}
+            label={`Re-connect ${account.label} with fresh credentials`}
+          />
         ) : null}
         <Button title="Remove" kind="danger" onPress={() => setConfirm(true)} label={`Remove broker account ${account.label}`} />
       </View>
@@ -67,10 +69,11 @@ function AccountCard({ account }: { account: BrokerAccount }) {
   );
 }
 
-function ConnectForm() {
+/** `reconnect` is an account whose login no longer works: the form starts on its broker and label. */
+function ConnectForm({ reconnect, onDone }: { reconnect?: BrokerAccount; onDone?: () => void }) {
   const qc = useQueryClient();
-  const [kind, setKind] = useState<BrokerKind>('paper');
-  const [label, setLabel] = useState('');
+  const [kind, setKind] = useState<BrokerKind>(reconnect?.broker ?? 'paper');
+  const [label, setLabel] = useState(reconnect?.label ?? '');
   const [values, setValues] = useState<Record<string, string>>({});
   const [fields, setFields] = useState<FieldErrors>({});
   const spec = brokerSpec(kind);
@@ -80,6 +83,7 @@ function ConnectForm() {
       setValues({});
       setLabel('');
       void qc.invalidateQueries({ queryKey: ['brokers'] });
+      onDone?.();
     },
     onError: (e) => setFields(e instanceof ApiError ? e.fields : {}),
   });
@@ -95,8 +99,13 @@ function ConnectForm() {
   };
 
   return (
-    <Card label="Connect a broker">
-      <Txt variant="heading">Connect a broker</Txt>
+    <Card label={reconnect ? `Re-connect ${reconnect.label}` : 'Connect a broker'}>
+      <Txt variant="heading">{reconnect ? `Re-connect ${reconnect.label}` : 'Connect a broker'}</Txt>
+      {reconnect ? (
+        <Txt variant="muted">
+          Enter fresh credentials for {reconnect.label}. This adds a new connection: choose it in your strategies, then remove the old one.
+        </Txt>
+      ) : null}
       <Choice<BrokerKind>
         label="Broker"
         value={kind}
@@ -128,14 +137,25 @@ function ConnectForm() {
 }
 
 export default function BrokerScreen() {
+  const router = useRouter();
+  // Home's "Re-connect" alert opens this tab with the account whose login stopped working.
+  const { reconnect } = useLocalSearchParams<{ reconnect?: string }>();
   const status = useQuery({ queryKey: ['brokers'], queryFn: () => api.broker.status() });
+  const reconnectAccount = reconnect ? status.data?.items.find((a) => a.id === reconnect) : undefined;
+  const clearReconnect = () => router.setParams({ reconnect: undefined });
   return (
     <Screen>
+      {reconnectAccount ? (
+        <>
+          <ConnectForm key={`reconnect-${reconnectAccount.id}`} reconnect={reconnectAccount} onDone={clearReconnect} />
+          <Button title="Cancel re-connect" kind="secondary" onPress={clearReconnect} />
+        </>
+      ) : null}
       <ErrorBanner error={status.error} />
       {status.isPending ? <ActivityIndicator accessibilityLabel="Checking broker accounts" /> : null}
       {status.data?.items.length === 0 ? <Txt variant="muted">No broker connected yet.</Txt> : null}
       {status.data?.items.map((a) => <AccountCard key={a.id} account={a} />)}
-      <ConnectForm />
+      {reconnectAccount ? null : <ConnectForm />}
     </Screen>
   );
 }

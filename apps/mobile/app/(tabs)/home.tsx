@@ -1,15 +1,16 @@
 import { ActivityIndicator, View } from 'react-native';
 import { useRouter } from 'expo-router';
-import { useEffect } from 'react';
-import { useQueries, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
+import type { BrokerAccount } from '@ats/contracts';
 import { Button } from '../../components/Button';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Card, Screen } from '../../components/Screen';
-import { StrategyRow } from '../../components/StrategyRow';
+import { StrategyList } from '../../components/StrategyList';
 import { Txt } from '../../components/Txt';
+import { brokerSpec } from '../../forms/broker-form';
 import { api, useSession } from '../../state/app-state';
 import { useLive } from '../../state/live-store';
-import { useWatchStrategies } from '../../state/use-watch';
+import { needsBrowserLogin, useBrokerLogin } from '../../state/use-broker-login';
 import { formatRupees, formatTime, useTheme } from '../../theme/theme';
 
 function istDate(iso: string): string {
@@ -21,6 +22,7 @@ interface HomeAlert {
   message: string;
   fixTitle: string;
   fix: () => void;
+  busy?: boolean;
 }
 
 export default function HomeScreen() {
@@ -37,18 +39,7 @@ export default function HomeScreen() {
   const todayIst = istDate(new Date().toISOString());
   // Finished today counts too: the day's P&L includes runs that already exited.
   const today = items.filter((s) => s.status === 'RUNNING' || live[s.id]?.phase || istDate(s.updated_at) === todayIst);
-  useWatchStrategies(items.filter((s) => s.status === 'RUNNING').map((s) => s.id));
-  const statuses = useQueries({
-    queries: today.map((s) => ({ queryKey: ['strategy', s.id, 'status'], queryFn: () => api.strategy.status(s.id) })),
-  });
-  const statusStamp = statuses.map((q) => q.dataUpdatedAt).join(',');
-  useEffect(() => {
-    statuses.forEach((q, i) => {
-      const id = today[i]?.id;
-      if (id && q.data) dispatch({ type: 'polled', strategyId: id, status: q.data, receivedAt: Date.now() });
-    });
-    // statusStamp changes exactly when a status query got new data.
-  }, [statusStamp]);
+  const brokerLogin = useBrokerLogin();
 
   const pnl = today.reduce((sum, s) => sum + (live[s.id]?.pnl ?? 0), 0);
   const nextAt = today
@@ -56,14 +47,25 @@ export default function HomeScreen() {
     .filter((v): v is string => Boolean(v))
     .sort()[0];
 
+  // The one-tap fix for a broker whose login stopped working: the broker's own login page where
+  // there is one (Zerodha, Fyers), else the connect form already set to that account's broker.
+  const brokerFix = (b: BrokerAccount): Pick<HomeAlert, 'fixTitle' | 'fix' | 'busy'> =>
+    needsBrowserLogin(b)
+      ? {
+          fixTitle: `Log in to ${brokerSpec(b.broker).title}`,
+          fix: () => brokerLogin.mutate(b.id),
+          busy: brokerLogin.isPending && brokerLogin.variables === b.id,
+        }
+      : { fixTitle: 'Re-connect', fix: () => router.push({ pathname: '/brokers', params: { reconnect: b.id } }) };
+  const brokerById = new Map((brokers.data?.items ?? []).map((b) => [b.id, b]));
+
   const alerts: HomeAlert[] = [];
   for (const b of brokers.data?.items ?? []) {
     if (b.status !== 'CONNECTED') {
       alerts.push({
         id: `broker-${b.id}`,
         message: b.status === 'TOKEN_EXPIRED' ? `${b.label}: broker login has expired.` : `${b.label}: ${b.status_message ?? 'connection problem'}.`,
-        fixTitle: 'Fix on Broker tab',
-        fix: () => router.push('/brokers'),
+        ...brokerFix(b),
       });
     }
   }
@@ -74,13 +76,17 @@ export default function HomeScreen() {
   }
   for (const a of liveAlerts) {
     const strategyId = a.strategy_id;
+    const account = a.broker_id ? brokerById.get(a.broker_id) : undefined;
+    const accountFix = !strategyId && account ? brokerFix(account) : null;
     alerts.push({
       id: a.id,
       message: a.message,
-      fixTitle: strategyId ? 'Open strategy' : a.broker_id ? 'Fix on Broker tab' : 'Dismiss',
+      fixTitle: strategyId ? 'Open strategy' : accountFix ? accountFix.fixTitle : a.broker_id ? 'Open Broker tab' : 'Dismiss',
+      busy: accountFix?.busy,
       fix: () => {
         dispatch({ type: 'dismiss_alert', id: a.id });
         if (strategyId) router.push({ pathname: '/strategies/[id]', params: { id: strategyId } });
+        else if (accountFix) accountFix.fix();
         else if (a.broker_id) router.push('/brokers');
       },
     });
@@ -89,14 +95,14 @@ export default function HomeScreen() {
   return (
     <Screen>
       <Txt variant="title">Hello{user ? `, ${user.name}` : ''}</Txt>
-      <ErrorBanner error={strategies.error ?? brokers.error} />
+      <ErrorBanner error={strategies.error ?? brokers.error ?? brokerLogin.error} />
       {alerts.length > 0 ? (
         <Card label="Alerts">
           <Txt variant="heading">Needs attention</Txt>
           {alerts.map((a) => (
             <View key={a.id} style={{ gap: 6, paddingVertical: 4 }}>
               <Txt style={{ color: t.danger }}>{a.message}</Txt>
-              <Button title={a.fixTitle} kind="secondary" onPress={a.fix} label={`${a.fixTitle}: ${a.message}`} />
+              <Button title={a.fixTitle} kind="secondary" onPress={a.fix} busy={a.busy} label={`${a.fixTitle}: ${a.message}`} />
             </View>
           ))}
         </Card>
@@ -119,11 +125,7 @@ export default function HomeScreen() {
           )}
         </Card>
       ) : null}
-      <View style={{ gap: 8 }}>
-        {today.map((s) => (
-          <StrategyRow key={s.id} strategy={s} />
-        ))}
-      </View>
+      <StrategyList strategies={today} />
     </Screen>
   );
 }

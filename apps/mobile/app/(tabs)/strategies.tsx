@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ActivityIndicator, View } from 'react-native';
+import { ActivityIndicator } from 'react-native';
 import { useRouter } from 'expo-router';
 import { useQuery } from '@tanstack/react-query';
 import type { StrategyStatus } from '@ats/contracts';
@@ -7,10 +7,9 @@ import { Button } from '../../components/Button';
 import { Choice } from '../../components/Choice';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Screen } from '../../components/Screen';
-import { StrategyRow } from '../../components/StrategyRow';
+import { StrategyList } from '../../components/StrategyList';
 import { Txt } from '../../components/Txt';
 import { api } from '../../state/app-state';
-import { useWatchStrategies } from '../../state/use-watch';
 
 type Filter = 'ALL' | StrategyStatus;
 
@@ -21,7 +20,6 @@ export default function StrategiesScreen() {
     queryKey: ['strategies', filter],
     queryFn: () => api.strategy.list({ status: filter === 'ALL' ? undefined : filter }),
   });
-  useWatchStrategies((list.data?.items ?? []).filter((s) => s.status === 'RUNNING').map((s) => s.id));
 
   return (
     <Screen>
@@ -42,9 +40,7 @@ export default function StrategiesScreen() {
       <ErrorBanner error={list.error} />
       {list.isPending ? <ActivityIndicator accessibilityLabel="Loading strategies" /> : null}
       {list.data?.items.length === 0 ? <Txt variant="muted">No strategies yet. Create one to buy at a set time and sell later, with a stop-loss.</Txt> : null}
-      <View style={{ gap: 8 }}>
-        {list.data?.items.map((s) => <StrategyRow key={s.id} strategy={s} />)}
-      </View>
+      <StrategyList strategies={list.data?.items ?? []} />
     </Screen>
   );
 }
