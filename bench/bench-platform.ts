@@ -53,7 +53,8 @@ export interface KiteSimProcess {
 
 export async function startKiteSimProcess(o: { tickMs?: number; apps?: number } = {}): Promise<KiteSimProcess> {
   const child: ChildProcess = fork(new URL('./kite-sim-process.ts', import.meta.url).pathname, ['--tick-ms', String(o.tickMs ?? 250), '--apps', String(o.apps ?? 0)], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_SIM_CPU_PROFILE=<dir>: a V8 CPU profile of the sim's whole life, written there at exit.
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_SIM_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SIM_CPU_PROFILE}`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pending = new Map<number, (v: unknown) => void>();

@@ -30,6 +30,8 @@ export interface ExecutorOptions {
   exitGraceAfterCutoffMs: number;
   /** an alert goes out after this many failed exit attempts */
   exitAlertAfter: number;
+  /** bookkeeping after an order waits at most this long for the other orders in flight (see sendsSettled) */
+  busyMaxMs: number;
 }
 
 export const DEFAULT_EXECUTOR_OPTIONS: ExecutorOptions = {
@@ -41,6 +43,7 @@ export const DEFAULT_EXECUTOR_OPTIONS: ExecutorOptions = {
   exitBackoffMs: { first: 250, max: 5_000 },
   exitGraceAfterCutoffMs: 60_000,
   exitAlertAfter: 3,
+  busyMaxMs: 1_000,
 };
 
 export interface ExecutorHooks {
@@ -66,6 +69,10 @@ export class OrderExecutor {
     private readonly o: ExecutorOptions = DEFAULT_EXECUTOR_OPTIONS,
   ) {}
 
+  /** orders sent and not yet answered */
+  private inFlight = 0;
+  private quiet: { promise: Promise<void>; resolve: () => void } | null = null;
+
   /**
    * Write the first entry intent ahead of the buy time (at prewarm), so that at the buy time the
    * order goes out with no database write in front of it. Returns the intent when THIS call wrote
@@ -84,14 +91,44 @@ export class OrderExecutor {
    */
   send(broker: Broker, intent: OrderIntent): Promise<PlaceResult> {
     const at = this.clock.now();
+    this.inFlight += 1;
     const result = broker.placeOrder(intent);
-    // Written once the broker has answered: at a burst of thousands of buys, no database work may
-    // queue in front of the orders still waiting for a connection. `at` is still the send time.
+    const settle = (): void => {
+      this.inFlight -= 1;
+      if (this.inFlight === 0) this.quiet?.resolve();
+    };
+    result.then(settle, settle);
     const mark = (): void => {
       this.intents.markSent(intent.clientOrderId, at).catch((e: unknown) => this.log.warn({ tag: intent.clientOrderId, err: String(e) }, 'could not mark an intent sent'));
     };
-    result.then(mark, mark);
+    void result.then(
+      () => this.sendsSettled().then(mark),
+      () => this.sendsSettled().then(mark),
+    );
     return result;
+  }
+
+  /**
+   * Bookkeeping yields to sending: resolves once no order is waiting for its broker's answer, or
+   * after `busyMaxMs` of continuous traffic. At a burst of thousands of buys due together, the
+   * database writes that follow each answer would otherwise compete with the orders still queued
+   * for a connection. One shared timer per busy period, however many wait.
+   */
+  sendsSettled(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    if (!this.quiet) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      const q = { promise, resolve: () => undefined as void };
+      const cancel = this.clock.at(this.clock.now() + this.o.busyMaxMs, () => q.resolve());
+      q.resolve = () => {
+        cancel();
+        if (this.quiet === q) this.quiet = null;
+        resolve();
+      };
+      this.quiet = q;
+    }
+    return this.quiet.promise;
   }
 
   /**

@@ -353,10 +353,11 @@ export class RunSupervisor {
       const result = this.executor.send(broker, prepared);
       void (async () => {
         try {
-          // The phase change is written once the broker has answered, so that at a burst the
-          // database work never competes with orders still queued for a connection. A crash before
+          // The phase change is written once the broker has answered and the burst's other orders
+          // are out, so the database work never competes with orders still queued for a connection. A crash before
           // it leaves a prepared intent, which recovery looks up by tag before sending anything.
           await result.catch(() => undefined);
+          await this.executor.sendsSettled();
           const rec = await this.apply(runId, due);
           if (!rec || rec.run.phase !== 'BUYING') {
             this.d.log.warn({ runId, phase: rec?.run.phase }, 'the run changed while its entry was on the wire; undoing the entry');

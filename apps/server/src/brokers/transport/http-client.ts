@@ -42,15 +42,17 @@ const WARM_REUSE_MS = 5_000;
 
 export class HttpClient {
   private readonly agent: Agent;
-  private readonly warmedAt = new Map<string, number>();
+  private readonly warmth = new Map<string, { at: number; demand: number; opened: number }>();
+  private readonly connections: number;
   private readonly defaultTimeoutMs: number;
 
   constructor(opts: HttpClientOptions = {}) {
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 5_000;
+    this.connections = opts.connections ?? 256;
     this.agent = new Agent({
       keepAliveTimeout: 60_000,
       keepAliveMaxTimeout: 600_000,
-      connections: opts.connections ?? 256,
+      connections: this.connections,
       pipelining: 1,
       connect: { timeout: 3_000 },
     });
@@ -76,21 +78,33 @@ export class HttpClient {
   }
 
   /**
-   * Opens a pooled connection to `origin` ahead of time so a due order pays no TCP/TLS handshake.
-   * All accounts of a broker share its origin and this pool: one warm-up per origin every few
-   * seconds is enough, however many strategies are about to buy.
+   * Opens pooled connections to `origin` ahead of time so a due order pays no TCP/TLS handshake.
+   * All accounts of a broker share its origin and this pool. Each call is one order about to go
+   * out: the pool is warmed to as many connections as orders announced within the reuse window
+   * (up to the pool size), so a burst of thousands of buys at one instant finds its sockets open.
    */
   async warm(origin: string): Promise<void> {
     const now = Date.now();
-    const last = this.warmedAt.get(origin);
-    if (last !== undefined && now - last < WARM_REUSE_MS) return;
-    this.warmedAt.set(origin, now);
-    try {
-      const res = await undiciRequest(origin, { method: 'HEAD', dispatcher: this.agent, headersTimeout: 2_000, bodyTimeout: 2_000 });
-      await res.body.dump();
-    } catch {
-      // Warming is best effort; the order path has its own timeouts and error handling.
+    let w = this.warmth.get(origin);
+    if (!w || now - w.at >= WARM_REUSE_MS) {
+      w = { at: now, demand: 0, opened: 0 };
+      this.warmth.set(origin, w);
     }
+    w.demand += 1;
+    const need = Math.min(w.demand, this.connections) - w.opened;
+    if (need <= 0) return;
+    // Concurrent requests each take a connection of their own, so `need` more get opened.
+    w.opened += need;
+    await Promise.all(
+      Array.from({ length: need }, async () => {
+        try {
+          const res = await undiciRequest(origin, { method: 'HEAD', dispatcher: this.agent, headersTimeout: 2_000, bodyTimeout: 2_000 });
+          await res.body.dump();
+        } catch {
+          // Warming is best effort; the order path has its own timeouts and error handling.
+        }
+      }),
+    );
   }
 
   async close(): Promise<void> {
