@@ -34,4 +34,28 @@ describe('DueScheduler', () => {
     // 30 rounds of 5: with a fair shuffle every key is first at some point (p of missing one ≈ 0.5%).
     expect(firsts.size).toBeGreaterThanOrEqual(4);
   });
+
+  it('dispatches a large batch a slice per turn of the event loop, and idle() waits for the last slice', async () => {
+    const clock = new VirtualClock(0);
+    const s = new DueScheduler(clock);
+    const fired: number[] = [];
+    let afterFirstTurn = -1;
+    let idleAt = -1;
+    for (let i = 0; i < 1_000; i++)
+      s.schedule(`k${i}`, 100, () => {
+        if (fired.length === 0) {
+          // Queued during the first slice: runs before the next slice gets its turn.
+          setImmediate(() => (afterFirstTurn = fired.length));
+          void s.idle().then(() => (idleAt = fired.length));
+        }
+        fired.push(i);
+      });
+    await s.idle(); // nothing due yet: idle at once
+    expect(fired).toEqual([]);
+    await clock.advance(100);
+    await s.idle();
+    expect(afterFirstTurn).toBe(250);
+    expect(idleAt).toBe(1_000);
+    expect(new Set(fired).size).toBe(1_000);
+  });
 });

@@ -11,6 +11,9 @@ const FIRE_SLICE = 250;
 export class DueScheduler {
   private readonly batches = new Map<number, { cancel: Cancel; jobs: Map<string, () => void> }>();
   private readonly keyAt = new Map<string, number>();
+  /** due batches not yet fully dispatched */
+  private dispatching = 0;
+  private readonly idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly clock: Clock,
@@ -73,8 +76,19 @@ export class DueScheduler {
    * next is being prepared, instead of ten thousand requests queueing behind one long task.
    */
   private dispatch(jobs: Array<[string, () => void]>, from: number): void {
+    if (from === 0) this.dispatching += 1;
     const end = Math.min(jobs.length, from + FIRE_SLICE);
-    for (let i = from; i < end; i++) (jobs[i] as [string, () => void])[1]();
-    if (end < jobs.length) setImmediate(() => this.dispatch(jobs, end));
+    try {
+      for (let i = from; i < end; i++) (jobs[i] as [string, () => void])[1]();
+    } finally {
+      if (end < jobs.length) setImmediate(() => this.dispatch(jobs, end));
+      else if (--this.dispatching === 0) for (const r of this.idleWaiters.splice(0)) r();
+    }
+  }
+
+  /** Resolves once every due job has been dispatched (no slice is still waiting for its turn). */
+  idle(): Promise<void> {
+    if (this.dispatching === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
   }
 }

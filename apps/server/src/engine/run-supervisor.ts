@@ -357,6 +357,7 @@ export class RunSupervisor {
           // are out, so the database work never competes with orders still queued for a connection. A crash before
           // it leaves a prepared intent, which recovery looks up by tag before sending anything.
           await result.catch(() => undefined);
+          await this.scheduler.idle();
           await this.executor.sendsSettled();
           const rec = await this.apply(runId, due);
           if (!rec || rec.run.phase !== 'BUYING') {
