@@ -1,5 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BrokerAccountRepository } from '../src/adapters/postgres/broker-account-repository';
+import { CredentialVault } from '../src/security/credential-vault';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
+import { TEST_AES_MASTER_KEY, TEST_AES_NEXT_KEY } from './support/test-env';
 
 type P = TestPlatform & { dispose(): Promise<void> };
 
@@ -57,6 +61,10 @@ describe('broker API with the Paper broker', () => {
   });
 
   it('validates connect bodies per broker with field messages', async () => {
+    const notObject = await p.app.inject({ method: 'POST', url: '/broker/connect', headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' }, payload: '[]' });
+    expect(notObject.statusCode).toBe(400);
+    expect(notObject.json().error).toEqual({ code: 'VALIDATION_FAILED', message: 'Some fields are invalid', fields: { body: 'The request body must be a JSON object' } });
+
     const unknown = await call(alice, 'POST', '/broker/connect', { broker: 'robinhood', credentials: {} });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().error.code).toBe('VALIDATION_FAILED');
@@ -102,5 +110,54 @@ describe('broker API with the Paper broker', () => {
     const res = await p.brokers.dailyTokenCheck();
     expect(res.checked).toBeGreaterThanOrEqual(before);
     expect(res.expired).toBe(0);
+  });
+});
+
+describe('broker accounts across a vault key rotation', () => {
+  const OLD_KEY = Buffer.from(TEST_AES_MASTER_KEY, 'base64');
+  const NEW_KEY = Buffer.from(TEST_AES_NEXT_KEY, 'base64');
+  let p: P;
+  let token: string;
+  let userId: string;
+  beforeAll(async () => {
+    // The operator rotated AES_MASTER_KEY: version 2 seals, version 1 still opens old records.
+    p = await startTestPlatform({ env: { AES_MASTER_KEY: `2:${TEST_AES_NEXT_KEY},1:${TEST_AES_MASTER_KEY}` } });
+    const r = (await p.app.inject({ method: 'POST', url: '/auth/register', payload: { email: 'rotation@example.com', password: 'correct-horse-42', name: 'Rotation' } })).json();
+    token = r.access_token;
+    userId = r.user.id;
+  });
+  afterAll(async () => p.dispose());
+
+  it('opens a record sealed under key v1 and re-seals it under v2, still decrypting to the same secret', async () => {
+    const accounts = new BrokerAccountRepository(p.db);
+    const id = randomUUID();
+    const aad = `${userId}:${id}`;
+    const secret = { credentials: {}, session: { accessToken: 'paper', expiresAt: null, extra: { account: 'PAPER-ROTATE1' }, accountRef: 'PAPER-ROTATE1' } };
+    // Written before the rotation, by a server that had only the old key.
+    const before = new CredentialVault(new Map([[1, OLD_KEY]]));
+    const sealedV1 = before.sealJson(secret, aad);
+    expect(sealedV1.keyVersion).toBe(1);
+    await accounts.insert({ id, userId, broker: 'paper', label: 'Old paper', status: 'CONNECTED', statusMessage: null, sealedSecret: sealedV1.text, keyVersion: 1, tokenExpiresAt: null, lastCheckedAt: null, accountRef: 'PAPER-ROTATE1' });
+
+    // Any read that opens the record (here the live status check) re-seals it under the new key.
+    const status = await p.app.inject({ method: 'GET', url: '/broker/status', headers: { authorization: `Bearer ${token}` } });
+    expect(status.statusCode, status.body).toBe(200);
+    expect(status.json().items).toEqual([expect.objectContaining({ id, status: 'CONNECTED', account_ref: 'PAPER-ROTATE1' })]);
+
+    const row = await vi.waitFor(async () => {
+      const r = await accounts.get(userId, id);
+      expect(r?.keyVersion).toBe(2);
+      return r!;
+    });
+    expect(JSON.parse(row.sealedSecret).keyVersion).toBe(2);
+    expect(row.sealedSecret).not.toBe(sealedV1.text);
+    // It decrypts, under the new key alone, to the same secret, bound to the same row.
+    expect(p.vault.openJson(row.sealedSecret, aad)).toEqual(secret);
+    expect(new CredentialVault(new Map([[2, NEW_KEY]])).openJson(row.sealedSecret, aad)).toEqual(secret);
+    expect(() => before.openJson(row.sealedSecret, aad)).toThrow(/No key for version 2/);
+
+    // The re-sealed record keeps working, and is not re-sealed again.
+    await expect(p.brokers.brokerFor(userId, id)).resolves.toMatchObject({ kind: 'paper' });
+    expect((await accounts.get(userId, id))?.sealedSecret).toBe(row.sealedSecret);
   });
 });

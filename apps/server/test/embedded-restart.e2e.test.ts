@@ -1,8 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { freePort, REPO_ROOT, ServerProcess } from './support/server-process';
+import { TEST_LOG_DIR } from './support/test-env';
 
 /**
  * Issue 2, acceptance 1, as a user sees it: the server with nothing configured (PGlite in the data
@@ -24,6 +25,12 @@ describe('embedded mode with zero configuration', () => {
     const ready = await (await fetch(`${server.url}/health/ready`)).json();
     expect(ready).toEqual({ status: 'ready', checks: { database: { ok: true } } });
     for (const f of ['jwt-secret.key', 'aes-master.key']) expect(statSync(join(dataDir, f)).mode & 0o777).toBe(0o600);
+    // Its logs land where the suite's secret scan reads them, and the generated keys are not in them.
+    const [stdoutLog] = server.logFiles;
+    expect(stdoutLog?.startsWith(TEST_LOG_DIR)).toBe(true);
+    await vi.waitFor(() => expect(readFileSync(stdoutLog as string, 'utf8')).toContain('generated a new aes-master'));
+    const logged = readFileSync(stdoutLog as string, 'utf8');
+    for (const f of ['jwt-secret.key', 'aes-master.key']) expect(logged).not.toContain(readFileSync(join(dataDir, f), 'utf8').trim());
 
     const body = JSON.stringify({ email: 'keeper@example.com', password: 'correct-horse-42', name: 'Keeper' });
     const reg = await fetch(`${server.url}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });

@@ -80,6 +80,43 @@ describe('engine with the Paper broker', () => {
     expect(o).toHaveLength(2);
   });
 
+  it('applies a stop-loss raised while in position from the next price on', async () => {
+    p.paperMarket.setPrice('NSE:INFY', 160_000);
+    const s = await strategy(alice, broker, { stop: 1550 });
+    await p.clock.set(s.buyAt);
+    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    /** Resolves once the engine has seen `paise` on a tick (it checks the stops before it records the price). */
+    const engineSaw = (paise: number, label: string) => until(p, async () => (await p.runtime.getLastPrice('NSE:INFY'))?.paise === paise, { label });
+
+    // Under the old stop (1550), 1570 is safe, and so is 1590.
+    p.paperMarket.setPrice('NSE:INFY', 157_000);
+    await engineSaw(157_000, 'tick at 1570');
+    expect(await phaseIs(alice, s.id, 'BOUGHT')).toBeDefined();
+    p.paperMarket.setPrice('NSE:INFY', 159_000);
+    await engineSaw(159_000, 'tick at 1590');
+    expect(await phaseIs(alice, s.id, 'BOUGHT')).toBeDefined();
+
+    // The trader raises the stop to 1580 while the price is above it: nothing sells yet.
+    const edited = await alice.put(`/strategy/${s.id}`, { stop_loss: 1580 });
+    expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+    const editedAt = p.clock.now();
+    await p.clock.advance(300);
+    p.paperMarket.setPrice('NSE:INFY', 159_500);
+    await engineSaw(159_500, 'tick at 1595 after the edit');
+    expect(await phaseIs(alice, s.id, 'BOUGHT')).toBeDefined();
+
+    // 1575 is above the old stop but below the new one: the new stop sells.
+    p.paperMarket.setPrice('NSE:INFY', 157_500);
+    const out = await until(p, () => phaseIs(alice, s.id, 'EXITED_BY_STOP_LOSS'), { stepMs: 1, label: 'stop-loss exit at the new stop' });
+    expect(out.exit_price).toBe(1575);
+    const events = (await alice.get(`/strategy/${s.id}/events?limit=50`)).body.items as Array<{ cause: string; ts: string; details: Record<string, unknown> }>;
+    const hit = events.find((e) => e.cause === 'STOP_LOSS_HIT');
+    expect(hit?.details).toMatchObject({ exit_cause: 'STOP_LOSS', stop_loss_paise: 158_000, last_price_paise: 157_500 });
+    expect(Date.parse(hit?.ts ?? '')).toBeGreaterThanOrEqual(editedAt);
+    const o = await orders(alice, s.id);
+    expect(o.map((x) => x.side).sort()).toEqual(['BUY', 'SELL']);
+  });
+
   it('skips the day when the price is already at or below the stop at buy time', async () => {
     p.paperMarket.setPrice('NSE:INFY', 154_000);
     const s = await strategy(alice, broker, { stop: 1550 });

@@ -191,6 +191,28 @@ describe.each(storages)('strategy API (%s)', (storage) => {
     expect(mine[2]!.runId).toEqual(expect.any(String));
   });
 
+  it('refuses to delete a broker account while a running strategy uses it, and deletes it once stopped', async () => {
+    const a = await c.trader();
+    const connected = await c.call('POST', '/broker/connect', a, { broker: 'paper', label: 'Paper for deletion' });
+    expect(connected.statusCode, connected.body).toBe(201);
+    const brokerId = connected.json().id as string;
+    const s = await c.create(a, { broker_id: brokerId });
+    expect((await c.call('POST', `/strategy/${s.id}/start`, a)).json()).toMatchObject({ status: 'RUNNING' });
+
+    const refused = await c.call('DELETE', `/broker/${brokerId}`, a);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toEqual({ error: { code: 'BROKER_IN_USE', message: 'A running strategy uses this broker account; stop it first' } });
+    const accounts = new BrokerAccountRepository(p.db);
+    expect(await accounts.get(a.userId, brokerId)).toMatchObject({ id: brokerId, status: 'CONNECTED' });
+
+    expect((await c.call('POST', `/strategy/${s.id}/stop`, a)).json()).toMatchObject({ status: 'STOPPED', phase: 'SKIPPED' });
+    const deleted = await c.call('DELETE', `/broker/${brokerId}`, a);
+    expect(deleted.statusCode, deleted.body).toBe(200);
+    expect(deleted.json()).toEqual({ ok: true });
+    expect(await accounts.get(a.userId, brokerId)).toBeNull();
+    expect((await c.call('DELETE', `/broker/${brokerId}`, a)).json().error.code).toBe('BROKER_NOT_FOUND');
+  });
+
   it('refuses to start without a live broker session, and restarts a stopped strategy on a later day', async () => {
     const a = await c.trader();
     const expired = await c.addBroker(a.userId, 'TOKEN_EXPIRED');
@@ -260,7 +282,9 @@ describe.each(storages)('strategy API (%s)', (storage) => {
     await p.runtime.setRun(run.run.id, { last_price_paise: '161025', pnl_paise: '15375', updated_at: String(p.clock.now()) });
     expect((await c.call('GET', `/strategy/${s.id}/status`, a)).json()).toMatchObject({ last_price: 1610.25, pnl: 153.75 });
 
-    expect((await c.call('DELETE', `/strategy/${s.id}`, a)).json().error.code).toBe('STRATEGY_RUNNING');
+    const delRunning = await c.call('DELETE', `/strategy/${s.id}`, a);
+    expect(delRunning.statusCode).toBe(409);
+    expect(delRunning.json().error.code).toBe('STRATEGY_RUNNING');
 
     // ...but a stop by the trader is newer than the hash and shows at once.
     await p.clock.advance(1000);
@@ -384,7 +408,16 @@ describe.each(storages)('strategy API (%s)', (storage) => {
       expect(r.statusCode, JSON.stringify(over)).toBe(400);
       expect(r.json().error).toEqual({ code: 'VALIDATION_FAILED', message: 'Some fields are invalid', fields });
     }
+    // A body that is not an object at all is answered in the same trader's words, never zod's.
+    for (const body of ['[]', '[{"symbol":"INFY"}]', '"INFY"', '42', 'null', 'true']) {
+      const r = await c.call('POST', '/strategy/create', a, body);
+      expect(r.statusCode, body).toBe(400);
+      expect(r.json().error, body).toEqual({ code: 'VALIDATION_FAILED', message: 'Some fields are invalid', fields: { body: 'The request body must be a JSON object' } });
+    }
     const s = await c.create(a);
+    const notObject = await c.call('PUT', `/strategy/${s.id}`, a, '[]');
+    expect(notObject.statusCode).toBe(400);
+    expect(notObject.json().error.fields).toEqual({ body: 'The request body must be a JSON object' });
     const upd = await c.call('PUT', `/strategy/${s.id}`, a, { sell_time: '09:59:59' });
     expect(upd.json().error.fields).toEqual({ sell_time: 'Sell time must be after buy time' });
     expect((await c.call('GET', '/strategy/list', a)).json().items).toHaveLength(1);

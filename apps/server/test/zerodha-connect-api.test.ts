@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimControl, startSim, type RunningSim } from '@ats/broker-sims';
 import { createZerodhaSim, KITE_SIM_API_KEY, KITE_SIM_API_SECRET } from '@ats/broker-sims';
+import { userTopic } from '../src/ports/bus';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 import { freePort } from './support/server-process';
 
@@ -15,13 +16,16 @@ describe('connecting a Zerodha account through the API, against the Kite sim', (
   let sim: RunningSim;
   let p: P;
   let token: string;
+  let userId: string;
 
   beforeAll(async () => {
     sim = await startSim(createZerodhaSim({ redirectUrl: 'http://127.0.0.1:1/broker/callback/zerodha' }), 0, { tickIntervalMs: 50 });
     p = await startTestPlatform({
       env: { KITE_API_URL: sim.url, KITE_WS_URL: sim.url.replace('http', 'ws'), KITE_LOGIN_URL: sim.url },
     });
-    token = (await p.app.inject({ method: 'POST', url: '/auth/register', payload: { email: 'kite@example.com', password: 'correct-horse-42', name: 'K' } })).json().access_token;
+    const reg = (await p.app.inject({ method: 'POST', url: '/auth/register', payload: { email: 'kite@example.com', password: 'correct-horse-42', name: 'K' } })).json();
+    token = reg.access_token;
+    userId = reg.user.id;
   });
   afterAll(async () => {
     await p?.dispose();
@@ -92,8 +96,21 @@ describe('connecting a Zerodha account through the API, against the Kite sim', (
     const after = (await call('GET', '/broker/status')).json().items.find((a: { id: string }) => a.id === r.json().id);
     expect(after.status).toBe('TOKEN_EXPIRED');
     // The daily check cannot renew a Kite session by itself and tells the user instead.
+    const alerts: unknown[] = [];
+    const unsubscribe = await p.bus.subscribe(userTopic(userId), (m) => alerts.push(m));
     const res = await p.brokers.dailyTokenCheck();
+    await unsubscribe();
     expect(res.expired).toBeGreaterThanOrEqual(1);
+    const mine = alerts.filter((m) => (m as { alert?: { broker_id?: string } }).alert?.broker_id === r.json().id);
+    expect(mine).toEqual([
+      {
+        type: 'alert',
+        alert: { code: 'BROKER_TOKEN_EXPIRED', broker_id: r.json().id, broker: 'zerodha', message: expect.stringMatching(/session has expired; log in again before the market opens/) },
+        ts: p.clock.now(),
+      },
+    ]);
+    // One alert per expired account, all on this user's own topic.
+    expect(alerts).toHaveLength(res.expired);
   });
 });
 

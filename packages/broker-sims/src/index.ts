@@ -11,3 +11,4 @@ export * from './angelone';
 export * from './zerodha';
 export * from './fyers';
 export * from './dhan';
+export * from './sim-secrets';

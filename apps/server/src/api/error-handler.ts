@@ -19,6 +19,25 @@ function fieldKey(instancePath: string | undefined, context: string | undefined)
   return context ?? 'body';
 }
 
+/** What a trader reads when a whole part of the request has the wrong shape (an array, a string, nothing). */
+const BODY_WRONG_SHAPE = 'The request body must be a JSON object';
+const WRONG_SHAPE: Record<string, string> = {
+  body: BODY_WRONG_SHAPE,
+  querystring: 'The query string is not valid',
+  params: 'The address of this request is not valid',
+  headers: 'The request headers are not valid',
+};
+
+/**
+ * The message for one issue. Zod's own wording for a root that is not an object ("Invalid input:
+ * expected object, received array") is for developers; a root refinement keeps its own message.
+ */
+function fieldMessage(v: { instancePath?: string; keyword?: string; message?: string }, context: string | undefined): string {
+  const atRoot = !(v.instancePath ?? '').replace(/^\//, '');
+  if (atRoot && v.keyword === 'invalid_type') return WRONG_SHAPE[context ?? 'body'] ?? BODY_WRONG_SHAPE;
+  return v.message ?? 'Invalid value';
+}
+
 /**
  * Every failure leaves as `{ error: { code, message, fields? } }`. Validation is 400 with a message
  * per field; our typed errors map by kind; anything unexpected is a bare 500 with no stack, logged
@@ -30,7 +49,7 @@ export function installErrorHandling(app: FastifyInstance): void {
       const fields: Record<string, string> = {};
       for (const v of err.validation) {
         const key = fieldKey(v.instancePath, err.validationContext);
-        fields[key] ??= v.message ?? 'Invalid value';
+        fields[key] ??= fieldMessage(v, err.validationContext);
       }
       return reply.code(400).send({ error: { code: 'VALIDATION_FAILED', message: 'Some fields are invalid', fields } });
     }

@@ -110,7 +110,8 @@ export function describeBrokerContract(h: BrokerContractHarness): void {
       }
       const atSim = await env.control.orders({ tag: buy.clientOrderId });
       expect(atSim).toHaveLength(1);
-      expect(atSim[0]).toMatchObject({ side: 'BUY', quantity: 7, key: 'NSE:INFY' });
+      // Every sim normalises its dialect's order type (Kite/Dhan/Angel "MARKET", Fyers type 2) to "MARKET".
+      expect(atSim[0]).toMatchObject({ side: 'BUY', quantity: 7, key: 'NSE:INFY', orderType: 'MARKET' });
 
       let pos = await broker.positions();
       expect(pos.find((p) => p.instrument === 'NSE:INFY')?.netQuantity).toBe(7);
@@ -118,6 +119,7 @@ export function describeBrokerContract(h: BrokerContractHarness): void {
       const sell = intent('SELL', 7);
       expect((await broker.placeOrder(sell)).kind).toBe('ACCEPTED');
       await waitFor(async () => ((await broker.findOrder({ tag: sell.clientOrderId }))?.status === 'FILLED' ? true : undefined));
+      expect(await env.control.orders({ tag: sell.clientOrderId })).toMatchObject([{ side: 'SELL', quantity: 7, orderType: 'MARKET' }]);
       pos = await broker.positions();
       expect(pos.find((p) => p.instrument === 'NSE:INFY')?.netQuantity ?? 0).toBe(0);
       const book = await broker.orders();

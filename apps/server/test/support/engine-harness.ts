@@ -39,16 +39,17 @@ export interface Api {
   userId: string;
   get(url: string): Promise<{ status: number; body: Json }>;
   post(url: string, payload?: unknown): Promise<{ status: number; body: Json }>;
+  put(url: string, payload: unknown): Promise<{ status: number; body: Json }>;
 }
 
 export async function signUp(p: TestPlatform, email: string): Promise<Api> {
   const r = (await p.app.inject({ method: 'POST', url: '/auth/register', payload: { email, password: 'correct-horse-42', name: email } })).json();
   let token = r.access_token as string;
   let refresh = r.refresh_token as string;
-  const send = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+  const send = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) =>
     p.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload === undefined ? {} : { payload: payload as object }) });
   // Virtual time runs past the 15-minute access token: refresh it the way the app does.
-  const call = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
+  const call = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) => {
     let res = await send(method, url, payload);
     if (res.statusCode === 401 && res.json().error.code === 'TOKEN_EXPIRED') {
       const t = (await p.app.inject({ method: 'POST', url: '/auth/refresh', payload: { refresh_token: refresh } })).json();
@@ -59,7 +60,7 @@ export async function signUp(p: TestPlatform, email: string): Promise<Api> {
     }
     return { status: res.statusCode, body: res.body ? res.json() : null };
   };
-  const api: Api = { token, userId: r.user.id, get: (u) => call('GET', u), post: (u, b) => call('POST', u, b ?? {}) };
+  const api: Api = { token, userId: r.user.id, get: (u) => call('GET', u), post: (u, b) => call('POST', u, b ?? {}), put: (u, b) => call('PUT', u, b) };
   return api;
 }
 

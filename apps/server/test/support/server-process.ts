@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PLAIN_TEXT_LOG_SUFFIX, TEST_LOG_DIR } from './test-env';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
 
@@ -13,11 +16,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The real server as its own OS process, so a test can SIGKILL it like a crash would. */
+/**
+ * The real server as its own OS process, so a test can SIGKILL it like a crash would. Everything
+ * it writes is also appended to TEST_LOG_DIR (stdout as JSON log lines, stderr as plain text), so
+ * the suite's secret scan reads it like the logs of in-process platforms.
+ */
 export class ServerProcess {
   private child: ChildProcess | null = null;
   readonly url: string;
   output = '';
+  /** the log files of every start, for the secret scan (and for a test to read) */
+  readonly logFiles: string[] = [];
 
   constructor(
     readonly port: number,
@@ -32,8 +41,20 @@ export class ServerProcess {
       env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.child.stdout?.on('data', (d: Buffer) => (this.output = (this.output + d.toString()).slice(-20_000)));
-    this.child.stderr?.on('data', (d: Buffer) => (this.output = (this.output + d.toString()).slice(-20_000)));
+    mkdirSync(TEST_LOG_DIR, { recursive: true });
+    const base = join(TEST_LOG_DIR, `server-${process.pid}-${this.child.pid ?? 'x'}`);
+    const outFile = `${base}.log`;
+    const errFile = `${base}${PLAIN_TEXT_LOG_SUFFIX}`;
+    this.logFiles.push(outFile, errFile);
+    // Synchronous appends: a test worker may exit right after the child does, and nothing is lost.
+    this.child.stdout?.on('data', (d: Buffer) => {
+      appendFileSync(outFile, d);
+      this.output = (this.output + d.toString()).slice(-20_000);
+    });
+    this.child.stderr?.on('data', (d: Buffer) => {
+      appendFileSync(errFile, d);
+      this.output = (this.output + d.toString()).slice(-20_000);
+    });
     const end = Date.now() + timeoutMs;
     for (;;) {
       if (this.child.exitCode !== null) throw new Error(`server exited during start:\n${this.output}`);

@@ -14,8 +14,19 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 }
 
+/** The keys test platforms run with; the log scan greps for their literal values. */
+export const TEST_JWT_SECRET_KEY = 'test-jwt-secret-key-that-is-long-enough-0123456789';
+export const TEST_AES_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
+/** A second master key, for tests of key rotation (`2:<next>,1:<TEST_AES_MASTER_KEY>`). */
+export const TEST_AES_NEXT_KEY = Buffer.alloc(32, 9).toString('base64');
+
 /** Where every test process appends the server logs it produced; scanned for secrets after the run. */
 export const TEST_LOG_DIR = join(new URL('../../../..', import.meta.url).pathname, '.tmp', 'test-logs');
+/**
+ * Log files there with this suffix hold plain text (a child process's stderr): the scan checks them
+ * for secret shapes and values but does not require JSON lines. Every other `*.log` is pino JSON.
+ */
+export const PLAIN_TEXT_LOG_SUFFIX = '.stderr.log';
 
 /** Every log line a test produces, so a suite can prove no secret was written. */
 export const capturedLogs: string[] = [];

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config';
 import { buildPlatform, type Platform, type PlatformOverrides } from '../../src/main';
 import { dropSchema, openDatabase } from '../../src/adapters/postgres/database';
 import { VirtualClock } from '../../src/adapters/clock/virtual-clock';
-import { captureStream, TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from './test-env';
+import { captureStream, TEST_AES_MASTER_KEY, TEST_DATABASE_URL, TEST_JWT_SECRET_KEY, TEST_REDIS_URL, uniqueName } from './test-env';
 
 export interface TestPlatform extends Platform {
   clock: VirtualClock;
@@ -27,8 +27,8 @@ export async function startTestPlatform(
     ATS_DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
     ATS_CALENDAR: 'always-open',
-    JWT_SECRET_KEY: 'test-jwt-secret-key-that-is-long-enough-0123456789',
-    AES_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+    JWT_SECRET_KEY: TEST_JWT_SECRET_KEY,
+    AES_MASTER_KEY: TEST_AES_MASTER_KEY,
     ...opts.env,
   };
   let schema: string | undefined;

@@ -3,6 +3,7 @@ import type { InstrumentId } from '../../domain/instrument';
 import type { Broker, BrokerConnector, BrokerSession, SessionState } from '../../ports/broker';
 import type { MarketFeed } from '../../ports/market-feed';
 import type { HttpClient } from '../transport/http-client';
+import { SlidingWindowLimiter } from '../transport/sliding-window-limiter';
 import { decodeFyersToken, exchangeFyersAuthCode, fetchFyersProfile, fyersLoginUrl, loginWithPastedToken, readFyersCredentials } from './fyers-auth';
 import { FyersFeed } from './fyers-feed';
 import { FYERS_ORDERS_PER_SECOND, FyersOrders } from './fyers-orders';
@@ -51,6 +52,20 @@ export function createFyersConnector(config: FyersConnectorConfig): BrokerConnec
 
   const toSymbol = (id: InstrumentId): string => master.cached(id)?.ticker ?? toFyersSymbol(id);
 
+  // Fyers counts orders per app+user in a sliding second, so every Broker opened for one
+  // (app_id, Fyers client id) shares one limiter: a re-login or a re-open must not start afresh.
+  const buckets = new Map<string, SlidingWindowLimiter>();
+  const bucketFor = (appId: string, session: BrokerSession): SlidingWindowLimiter => {
+    const account = decodeFyersToken(session.accessToken)?.fyId ?? session.accountRef ?? '';
+    const key = `${appId}|${account}`;
+    let b = buckets.get(key);
+    if (!b) {
+      b = new SlidingWindowLimiter(FYERS_ORDERS_PER_SECOND);
+      buckets.set(key, b);
+    }
+    return b;
+  };
+
   return {
     kind: 'fyers',
 
@@ -84,7 +99,7 @@ export function createFyersConnector(config: FyersConnectorConfig): BrokerConnec
 
     open(credentials, session) {
       const c = readFyersCredentials(credentials);
-      return openFyersBroker({ appId: c.app_id, session, http, apiUrl, dataUrl, wsUrl: config.wsUrl, orderTimeoutMs, master, toSymbol, restFor });
+      return openFyersBroker({ appId: c.app_id, session, http, apiUrl, dataUrl, wsUrl: config.wsUrl, orderTimeoutMs, master, toSymbol, restFor, orderBucket: bucketFor(c.app_id, session) });
     },
   };
 }
@@ -100,11 +115,12 @@ interface OpenArgs {
   master: FyersSymbolMaster;
   toSymbol: (id: InstrumentId) => string;
   restFor: (appId: string, token: string | null) => FyersRest;
+  orderBucket: SlidingWindowLimiter;
 }
 
 function openFyersBroker(a: OpenArgs): Broker {
   const rest = a.restFor(a.appId, a.session.accessToken);
-  const orders = new FyersOrders(rest, a.apiUrl, a.dataUrl, a.toSymbol, a.orderTimeoutMs);
+  const orders = new FyersOrders(rest, a.apiUrl, a.dataUrl, a.toSymbol, a.orderTimeoutMs, a.orderBucket);
   const claims = decodeFyersToken(a.session.accessToken);
   const feeds = new Set<FyersFeed>();
 

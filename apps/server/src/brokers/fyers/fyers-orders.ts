@@ -3,7 +3,7 @@ import type { BrokerOrder, OrderIntent, PlaceResult, Position } from '../../doma
 import { rupeesToPaise, type Paise } from '../../domain/price';
 import { BrokerError } from '../../domain/errors';
 import type { OrderRef } from '../../ports/broker';
-import { SlidingWindowLimiter } from '../transport/sliding-window-limiter';
+import type { SlidingWindowLimiter } from '../transport/sliding-window-limiter';
 import { TransportError } from '../transport/http-client';
 import { fyersCode, fyersMessage, isOk, isRateLimited, isTokenError, type FyersBody, type FyersRest } from './fyers-rest';
 import { fyersOrderBody, orderTagFilter, toBrokerOrder, toPositions } from './fyers-order-mapping';
@@ -17,15 +17,18 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** Order-side REST of one Fyers account: place, find, list, cancel, positions, LTP. */
 export class FyersOrders {
-  /** Fyers counts orders in a sliding second: the limiter allows exactly that, a full burst included. */
-  private readonly bucket = new SlidingWindowLimiter(FYERS_ORDERS_PER_SECOND);
-
   constructor(
     private readonly rest: FyersRest,
     private readonly apiUrl: string,
     private readonly dataUrl: string,
     private readonly toSymbol: (id: InstrumentId) => string,
     private readonly orderTimeoutMs: number,
+    /**
+     * The account's order limiter. Fyers counts orders per app+user in a sliding second, so the
+     * connector owns one per (app_id, account) and every Broker opened for it shares that one: a
+     * re-login must not hand out a fresh, empty window.
+     */
+    private readonly bucket: SlidingWindowLimiter,
   ) {}
 
   async place(intent: OrderIntent): Promise<PlaceResult> {
