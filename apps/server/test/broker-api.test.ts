@@ -60,6 +60,25 @@ describe('broker API with the Paper broker', () => {
     expect((await call(alice, 'GET', '/broker/status')).json().items.map((a: { id: string }) => a.id)).toContain(acc.id);
   });
 
+  it('shows an account whose stored credentials cannot be opened as ERROR, and lists the others as usual', async () => {
+    const good = (await call(bob, 'POST', '/broker/connect', { broker: 'paper', label: 'good' })).json().id as string;
+    const bad = (await call(bob, 'POST', '/broker/connect', { broker: 'paper', label: 'damaged' })).json().id as string;
+    const accounts = new BrokerAccountRepository(p.db);
+    const userId = (await p.app.inject({ method: 'GET', url: '/auth/me', headers: { authorization: `Bearer ${bob}` } })).json().id as string;
+    const row = (await accounts.get(userId, bad))!;
+    const sealed = JSON.parse(row.sealedSecret) as { ciphertext: string };
+    const flipped = Buffer.from(sealed.ciphertext, 'base64');
+    flipped[0] = (flipped[0] ?? 0) ^ 0xff;
+    await accounts.update(userId, bad, { sealedSecret: JSON.stringify({ ...sealed, ciphertext: flipped.toString('base64') }) });
+    const r = await call(bob, 'GET', '/broker/status');
+    expect(r.statusCode).toBe(200);
+    const items = r.json().items as Array<{ id: string; status: string; status_message?: string | null }>;
+    expect(items.find((i) => i.id === good)).toMatchObject({ status: 'CONNECTED' });
+    expect(items.find((i) => i.id === bad)).toMatchObject({ status: 'ERROR' });
+    expect(JSON.stringify(items)).toMatch(/cannot be read/);
+    for (const id of [good, bad]) expect((await call(bob, 'DELETE', `/broker/${id}`)).statusCode).toBe(200);
+  });
+
   it('validates connect bodies per broker with field messages', async () => {
     const notObject = await p.app.inject({ method: 'POST', url: '/broker/connect', headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' }, payload: '[]' });
     expect(notObject.statusCode).toBe(400);

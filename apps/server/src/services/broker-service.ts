@@ -32,6 +32,7 @@ export interface BrokerServiceDeps {
 const NOT_FOUND = () => new NotFoundError('BROKER_NOT_FOUND', 'Broker account not found');
 const VALIDATE_TIMEOUT_MS = 5_000;
 const FOR_ACCOUNT_REUSE_MS = 30_000;
+const UNREADABLE_SECRET = 'The stored credentials of this account cannot be read with this server\'s keys; remove it and connect again';
 
 /**
  * Broker accounts: connecting (with a real validating call), redirect logins, live status,
@@ -215,7 +216,14 @@ export class BrokerService implements BrokerDirectory {
 
   private async check(a: BrokerAccountRecord, autoLogin = true): Promise<BrokerAccountRecord> {
     const connector = this.d.connectors.get(a.broker as BrokerKind);
-    const secret = this.secret(a);
+    let secret: Secret;
+    try {
+      secret = this.secret(a);
+    } catch {
+      // One unreadable record (a key retired too early, a damaged row) must not take the user's
+      // whole list down: that account shows as needing a reconnect, the others carry on.
+      return (await this.d.accounts.update(a.userId, a.id, { status: 'ERROR', statusMessage: UNREADABLE_SECRET, lastCheckedAt: new Date(this.d.now()) })) ?? a;
+    }
     if (!connector) return (await this.d.accounts.update(a.userId, a.id, { status: 'ERROR', statusMessage: `${a.broker} is not available on this server`, lastCheckedAt: new Date(this.d.now()) })) ?? a;
     let state: SessionState;
     if (!secret.session) state = { state: 'TOKEN_EXPIRED', at: null, message: a.statusMessage ?? 'Log in at the broker to finish connecting' };
@@ -280,7 +288,9 @@ export class BrokerService implements BrokerDirectory {
     if (this.d.vault.isStale(JSON.parse(a.sealedSecret))) {
       // Key rotation: re-seal under the current key the next time the record is touched.
       const re = this.d.vault.sealJson(s, aad(a.userId, a.id));
-      void this.d.accounts.update(a.userId, a.id, { sealedSecret: re.text, keyVersion: re.keyVersion });
+      a.sealedSecret = re.text;
+      a.keyVersion = re.keyVersion;
+      void this.d.accounts.update(a.userId, a.id, { sealedSecret: re.text, keyVersion: re.keyVersion }).catch(() => undefined);
     }
     return s;
   }
