@@ -142,6 +142,34 @@ describe('engine with Zerodha (Kite sim)', () => {
     expect(await control.positions(KITE_SIM_USER_ID)).toEqual([expect.objectContaining({ key: 'NSE:INFY', net: 0 })]);
   });
 
+  it('sells back, exactly once, a BUY that was on the wire when the trader pressed stop', async () => {
+    const s = await strategy();
+    // Prewarm first (session checked, entry intent written), then every broker answer takes 400 ms:
+    // the stop lands while the BUY is in flight and before the engine has written BUYING.
+    await p.clock.set(s.buyAt - 1_000);
+    await new Promise((r) => setTimeout(r, 300));
+    await control.faults({ latencyMs: 400 });
+    await p.clock.set(s.buyAt);
+    await new Promise((r) => setTimeout(r, 50));
+    const stopped = await alice.post(`/strategy/${s.id}/stop`);
+    expect(stopped.status).toBe(200);
+    await until(
+      p,
+      async () => {
+        const at = await simOrders(s);
+        return at.some((o) => o.side === 'SELL' && o.status === 'COMPLETE') ? at : null;
+      },
+      { label: 'the raced BUY sold back', realTimeoutMs: 8_000 },
+    );
+    await control.faults({ latencyMs: 0 });
+    await p.clock.set(s.sellAt + 60_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await simOrders(s)).map((o) => `${o.side}:${o.quantity}:${o.status}`)).toEqual(['BUY:10:COMPLETE', 'SELL:10:COMPLETE']);
+    expect((await allSimOrders()).filter((o) => o.tag === null)).toEqual([]);
+    expect(await control.positions(KITE_SIM_USER_ID)).toEqual([expect.objectContaining({ key: 'NSE:INFY', net: 0 })]);
+    expect((await alice.get(`/strategy/${s.id}`)).body.status).toBe('STOPPED');
+  });
+
   it('retries the exit through injected 5xx errors until it sells, exactly once', async () => {
     const s = await strategy();
     await p.clock.set(s.buyAt);
