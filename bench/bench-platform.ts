@@ -17,7 +17,7 @@ import { paise } from '../apps/server/src/domain/price';
 import { armRun, type Run } from '../apps/server/src/domain/run-state-machine';
 import { nextActionAt } from '../apps/server/src/domain/run-schedule';
 import type { SupervisorOptions } from '../apps/server/src/engine/run-supervisor';
-import { ENGINE_TOPIC } from '../apps/server/src/engine/run-supervisor';
+import { ENGINE_TOPIC } from '../apps/server/src/ports/bus';
 import type { Bus } from '../apps/server/src/ports/bus';
 import { CredentialVault } from '../apps/server/src/security/credential-vault';
 import { loadOrCreateKeys } from '../apps/server/src/security/master-keys';

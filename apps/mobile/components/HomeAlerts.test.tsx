@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { BrokerAccount, BrokerKind } from '@ats/contracts';
+import { brokerAccount } from './broker-account.test-support';
 import { useLive } from '../state/live-store';
 import BrokerScreen from '../app/(tabs)/brokers';
 import HomeScreen from '../app/(tabs)/home';
@@ -26,19 +27,7 @@ vi.mock('../state/use-live-connection', () => ({ pollLiveSoon: () => undefined }
 vi.mock('expo-router', () => ({ useRouter: () => ({ push: mocks.push, setParams: mocks.setParams }), useLocalSearchParams: () => mocks.params }));
 vi.mock('expo-web-browser', () => ({ openBrowserAsync: mocks.openBrowserAsync }));
 
-const expired = (id: string, broker: BrokerKind, label: string): BrokerAccount => ({
-  id,
-  broker,
-  label,
-  status: 'TOKEN_EXPIRED',
-  status_message: null,
-  token_expires_at: null,
-  last_checked_at: null,
-  account_ref: null,
-  login_required: false,
-  can_auto_login: false,
-  created_at: '2026-01-01T00:00:00.000Z',
-});
+const expired = (id: string, broker: BrokerKind, label: string): BrokerAccount => brokerAccount({ id, broker, label, status: 'TOKEN_EXPIRED' });
 const ZERODHA = '00000000-0000-4000-8000-000000000001';
 const DHAN = '00000000-0000-4000-8000-000000000002';
 

@@ -6,6 +6,7 @@ import type { BrokerAccount, Instrument } from '@ats/contracts';
 import { ApiError } from '../api/errors';
 import { emptyStrategyForm, type StrategyFormValues } from '../forms/strategy-form';
 import { StrategyForm } from './StrategyForm';
+import { brokerAccount } from './broker-account.test-support';
 
 const api = vi.hoisted(() => ({
   broker: { status: vi.fn() },
@@ -14,19 +15,7 @@ const api = vi.hoisted(() => ({
 vi.mock('../state/app-state', () => ({ api }));
 
 const BROKER_ID = '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
-const account: BrokerAccount = {
-  id: BROKER_ID,
-  broker: 'paper',
-  label: 'Paper',
-  status: 'CONNECTED',
-  status_message: null,
-  token_expires_at: null,
-  last_checked_at: null,
-  account_ref: null,
-  login_required: false,
-  can_auto_login: false,
-  created_at: '2026-01-01T00:00:00.000Z',
-};
+const account: BrokerAccount = brokerAccount({ id: BROKER_ID, broker: 'paper', label: 'Paper' });
 const listing = (exchange: 'NSE' | 'BSE', symbol: string, tick_size: number): Instrument => ({ exchange, symbol, name: `${symbol} Ltd`, tick_size, lot_size: 1 });
 
 const editing: StrategyFormValues = {

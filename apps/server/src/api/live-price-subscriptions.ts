@@ -44,11 +44,6 @@ export class LivePriceSubscriptions {
     this.active.clear();
   }
 
-  /** For tests and diagnostics. */
-  topics(): string[] {
-    return [...this.active.keys()];
-  }
-
   private async sync(wanted: Set<string>): Promise<void> {
     for (const [topic, un] of this.active) {
       if (!wanted.has(topic)) {

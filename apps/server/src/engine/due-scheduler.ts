@@ -1,13 +1,13 @@
 import type { Cancel, Clock } from '../ports/clock';
 
+/** Jobs run per turn of the event loop when many are due at once. */
+const FIRE_SLICE = 250;
+
 /**
  * Exact-time triggers. Everything due at the same millisecond shares ONE precise timer, and when
  * it fires the batch is shuffled before dispatch, so with thousands of strategies at 09:20:00 no
  * tenant is always first in line.
  */
-/** Jobs run per turn of the event loop when many are due at once. */
-const FIRE_SLICE = 250;
-
 export class DueScheduler {
   private readonly batches = new Map<number, { cancel: Cancel; jobs: Map<string, () => void> }>();
   private readonly keyAt = new Map<string, number>();

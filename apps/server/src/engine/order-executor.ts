@@ -71,7 +71,8 @@ export class OrderExecutor {
 
   /** orders sent and not yet answered */
   private inFlight = 0;
-  private quiet: { promise: Promise<void>; resolve: () => void } | null = null;
+  /** the current busy period's shared wait (see sendsSettled) */
+  private quiet: { promise: Promise<void>; release: () => void } | null = null;
 
   /**
    * Write the first entry intent ahead of the buy time (at prewarm), so that at the buy time the
@@ -93,18 +94,14 @@ export class OrderExecutor {
     const at = this.clock.now();
     this.inFlight += 1;
     const result = broker.placeOrder(intent);
-    const settle = (): void => {
+    const answered = (): void => {
       this.inFlight -= 1;
-      if (this.inFlight === 0) this.quiet?.resolve();
+      if (this.inFlight === 0) this.quiet?.release();
+      void this.sendsSettled().then(() =>
+        this.intents.markSent(intent.clientOrderId, at).catch((e: unknown) => this.log.warn({ tag: intent.clientOrderId, err: String(e) }, 'could not mark an intent sent')),
+      );
     };
-    result.then(settle, settle);
-    const mark = (): void => {
-      this.intents.markSent(intent.clientOrderId, at).catch((e: unknown) => this.log.warn({ tag: intent.clientOrderId, err: String(e) }, 'could not mark an intent sent'));
-    };
-    void result.then(
-      () => this.sendsSettled().then(mark),
-      () => this.sendsSettled().then(mark),
-    );
+    result.then(answered, answered);
     return result;
   }
 
@@ -119,13 +116,15 @@ export class OrderExecutor {
     if (!this.quiet) {
       let resolve!: () => void;
       const promise = new Promise<void>((r) => (resolve = r));
-      const q = { promise, resolve: () => undefined as void };
-      const cancel = this.clock.at(this.clock.now() + this.o.busyMaxMs, () => q.resolve());
-      q.resolve = () => {
-        cancel();
-        if (this.quiet === q) this.quiet = null;
-        resolve();
+      const q = {
+        promise,
+        release: () => {
+          cancel();
+          if (this.quiet === q) this.quiet = null;
+          resolve();
+        },
       };
+      const cancel = this.clock.at(this.clock.now() + this.o.busyMaxMs, () => q.release());
       this.quiet = q;
     }
     return this.quiet.promise;

@@ -7,7 +7,7 @@ import { paise, type Paise } from '../domain/price';
 import type { TradingCalendar } from '../domain/trading-calendar';
 import type { Broker, BrokerKind, SessionState } from '../ports/broker';
 import type { BrokerDirectory } from '../ports/broker-directory';
-import { priceTopic, userTopic, type Bus } from '../ports/bus';
+import { ENGINE_TOPIC, priceTopic, userTopic, type Bus } from '../ports/bus';
 import type { Clock } from '../ports/clock';
 import type { RuntimeState } from '../ports/runtime-state';
 import type { OrderIntentStore, RunRecord, RunStore, StrategyStore, StrategyWrite } from '../ports/strategy-store';
@@ -17,7 +17,6 @@ import { MarketHub, type HubAlert, type HubTick } from './market-hub';
 import { DEFAULT_EXECUTOR_OPTIONS, OrderExecutor, type ExecutorLog, type ExecutorOptions } from './order-executor';
 import { StopLossBook } from './stop-loss-book';
 
-export const ENGINE_TOPIC = 'engine';
 
 export interface SupervisorOptions {
   entryGraceMs: number;

@@ -16,3 +16,6 @@ export const userTopic = (userId: string): string => `user:${userId}`;
  * socket subscribes to the symbols of its own user's running strategies.
  */
 export const priceTopic = (kind: string, instrument: string): string => `price:${kind}|${instrument}`;
+
+/** The engines' topic: each message names a strategy (and run) to reload. */
+export const ENGINE_TOPIC = 'engine';

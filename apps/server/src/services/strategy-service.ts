@@ -28,7 +28,7 @@ import {
 } from '../domain/strategy-validation';
 import type { TradingCalendar } from '../domain/trading-calendar';
 import { BROKER_KINDS, type BrokerKind } from '../ports/broker';
-import { priceTopic, userTopic, type Bus } from '../ports/bus';
+import { ENGINE_TOPIC, priceTopic, userTopic, type Bus } from '../ports/bus';
 import type { InstrumentCatalog } from '../ports/instrument-catalog';
 import type { RuntimeState } from '../ports/runtime-state';
 import type { BrokerAccountRecord, BrokerAccountStore } from '../ports/store';
@@ -58,8 +58,6 @@ export interface StrategyServiceDeps {
   log: { warn(obj: object, msg: string): void };
 }
 
-/** The engine's topic: it reloads the strategy (and run) named in each message. */
-export const ENGINE_TOPIC = 'engine';
 
 export interface StrategyChangedMessage {
   type: 'strategy.changed';

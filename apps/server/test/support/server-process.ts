@@ -70,23 +70,22 @@ export class ServerProcess {
   }
 
   /** A crash: no shutdown hooks, no flush. */
-  async kill(): Promise<void> {
-    const c = this.child;
-    if (!c || c.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      c.once('exit', () => resolve());
-      c.kill('SIGKILL');
-    });
-    this.child = null;
+  kill(): Promise<void> {
+    return this.end('SIGKILL');
   }
 
-  async stop(): Promise<void> {
+  /** A clean shutdown, forced after 5 s. */
+  stop(): Promise<void> {
+    return this.end('SIGTERM', 5_000);
+  }
+
+  private async end(signal: NodeJS.Signals, forceAfterMs?: number): Promise<void> {
     const c = this.child;
     if (!c || c.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       c.once('exit', () => resolve());
-      c.kill('SIGTERM');
-      setTimeout(() => c.kill('SIGKILL'), 5_000).unref();
+      c.kill(signal);
+      if (forceAfterMs !== undefined) setTimeout(() => c.kill('SIGKILL'), forceAfterMs).unref();
     });
     this.child = null;
   }

@@ -10,8 +10,9 @@ export const WS_UNAUTHORIZED = 4401;
 
 /**
  * `GET /ws`: the caller's live stream — run phase changes, fills, prices of their running symbols
- * and alerts (prices: one topic per symbol, shared by every socket whose user runs it). Authenticated with the access token (query `access_token`, or an Authorization
- * header where the client can set one). A socket only ever subscribes to its own user's topic, so
+ * (one bus topic per symbol, shared by every socket whose user runs it) and alerts. Authenticated
+ * with the access token (query `access_token`, or an Authorization header where the client can
+ * set one). A socket only ever subscribes to its own user's topic, so
  * one tenant can never receive another's events.
  */
 export async function liveRoutes(app: FastifyInstance, deps: { bus: Bus; accessTokens: AccessTokens; livePriceTopics: (userId: string) => Promise<string[]> }): Promise<void> {
