@@ -1,0 +1,179 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Http1Pool } from './http1-pool';
+import { TransportError } from './transport-error';
+
+interface TestServer {
+  url: string;
+  sockets: Set<Socket>;
+  connections: () => number;
+  close(): Promise<void>;
+}
+
+const servers: TestServer[] = [];
+const pools: Http1Pool[] = [];
+
+async function serve(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void, keepAliveMs = 65_000): Promise<TestServer> {
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => handler(req, res, body));
+  });
+  server.keepAliveTimeout = keepAliveMs;
+  server.on('connection', (s: Socket) => {
+    connections += 1;
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const t: TestServer = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    sockets,
+    connections: () => connections,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+  servers.push(t);
+  return t;
+}
+
+function pool(connections = 4): Http1Pool {
+  const p = new Http1Pool({ connections, connectTimeoutMs: 1_000, idleTimeoutMs: 60_000 });
+  pools.push(p);
+  return p;
+}
+
+const get = (p: Http1Pool, url: string, timeoutMs = 2_000) => p.send({ method: 'GET', url: new URL(url), headers: {}, body: null, timeoutMs });
+
+async function failure(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (e) {
+    expect(e).toBeInstanceOf(TransportError);
+    return (e as TransportError).failure;
+  }
+  throw new Error('expected a transport failure');
+}
+
+afterEach(async () => {
+  for (const p of pools.splice(0)) p.close();
+  for (const s of servers.splice(0)) await s.close();
+});
+
+describe('Http1Pool', () => {
+  it('sends method, path, query, headers and body, and reuses one connection for sequential requests', async () => {
+    const seen: string[] = [];
+    const s = await serve((req, res, body) => {
+      seen.push(`${req.method} ${req.url} ${req.headers['x-kite-version']} ${req.headers['content-type']} ${req.headers['content-length']} ${body}`);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ ok: true }));
+    });
+    const p = pool();
+    const body = Buffer.from('tag=abc&quantity=1');
+    const r = await p.send({ method: 'POST', url: new URL(`${s.url}/orders/regular?x=1`), headers: { 'x-kite-version': '3', 'content-type': 'application/x-www-form-urlencoded' }, body, timeoutMs: 2_000 });
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body.toString())).toEqual({ ok: true });
+    for (let i = 0; i < 5; i++) expect((await get(p, `${s.url}/orders`)).status).toBe(200);
+    expect(seen[0]).toBe('POST /orders/regular?x=1 3 application/x-www-form-urlencoded 18 tag=abc&quantity=1');
+    expect(seen.slice(1).every((l) => l.startsWith('GET /orders '))).toBe(true);
+    expect(s.connections()).toBe(1);
+  });
+
+  it('reads chunked and large bodies', async () => {
+    const big = 'x'.repeat(3_000_000);
+    const s = await serve((req, res) => {
+      if (req.url === '/chunked') {
+        res.write('first,');
+        res.end('second');
+      } else res.end(big);
+    });
+    const p = pool();
+    expect((await get(p, `${s.url}/chunked`)).body.toString()).toBe('first,second');
+    expect((await get(p, `${s.url}/big`)).body.length).toBe(big.length);
+  });
+
+  it('never opens more connections than allowed; the others queue', async () => {
+    const s = await serve((_req, res) => setTimeout(() => res.end('ok'), 20));
+    const p = pool(3);
+    const all = await Promise.all(Array.from({ length: 12 }, () => get(p, `${s.url}/x`)));
+    expect(all.every((r) => r.body.toString() === 'ok')).toBe(true);
+    expect(s.connections()).toBe(3);
+  });
+
+  it('warm opens connections ahead of the requests, which then use them', async () => {
+    const s = await serve((_req, res) => res.end('ok'));
+    const p = pool(8);
+    await p.warm(s.url, 5);
+    // The server accepts on its own turn of the loop, after our side saw the connection open.
+    await vi.waitFor(() => expect(s.connections()).toBe(5));
+    await Promise.all(Array.from({ length: 5 }, () => get(p, `${s.url}/x`)));
+    expect(s.connections()).toBe(5);
+    await p.warm(s.url, 20);
+    await vi.waitFor(() => expect(s.connections()).toBe(8));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.connections()).toBe(8);
+  });
+
+  it('a refused connection is a connect failure (the request never left)', async () => {
+    const s = await serve((_req, res) => res.end('ok'));
+    const url = s.url;
+    await s.close();
+    servers.length = 0;
+    expect(await failure(get(pool(), `${url}/x`))).toBe('connect');
+  });
+
+  it('no answer in time is a timeout, and that connection is not reused', async () => {
+    let n = 0;
+    const s = await serve((_req, res) => {
+      n += 1;
+      if (n === 1) return; // hold the first request forever
+      res.end('ok');
+    });
+    const p = pool(1);
+    expect(await failure(get(p, `${s.url}/hang`, 150))).toBe('timeout');
+    expect((await get(p, `${s.url}/x`)).body.toString()).toBe('ok');
+    expect(s.connections()).toBe(2);
+  });
+
+  it('a request still waiting for a connection when its time runs out never left: connect failure', async () => {
+    const s = await serve((req, res) => (req.url === '/slow' ? setTimeout(() => res.end('slow'), 300) : res.end('ok')));
+    const p = pool(1);
+    const slow = get(p, `${s.url}/slow`, 2_000);
+    expect(await failure(get(p, `${s.url}/x`, 100))).toBe('connect');
+    expect((await slow).body.toString()).toBe('slow');
+    // The connection the expired waiter would have had went back to the pool.
+    expect((await get(p, `${s.url}/x`)).body.toString()).toBe('ok');
+    expect(s.connections()).toBe(1);
+  });
+
+  it('a connection the server drops mid-answer is a reset (the request may have arrived)', async () => {
+    const s = await serve((req) => req.socket.destroy());
+    expect(await failure(get(pool(), `${s.url}/x`))).toBe('reset');
+  });
+
+  it('honours Connection: close and the server keep-alive timeout', async () => {
+    const s = await serve((req, res) => {
+      if (req.url === '/close') res.setHeader('connection', 'close');
+      res.end('ok');
+    }, 1_500);
+    const p = pool(2);
+    await get(p, `${s.url}/close`);
+    await get(p, `${s.url}/x`);
+    expect(s.connections()).toBe(2);
+    // Keep-Alive: timeout=1 from the server: we close our side before it would (after ~0 s idle).
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s.sockets.size).toBe(0);
+    await get(p, `${s.url}/x`);
+    expect(s.connections()).toBe(3);
+  });
+
+  it('refuses a header value that would inject a line', async () => {
+    const s = await serve((_req, res) => res.end('ok'));
+    await expect(pool().send({ method: 'GET', url: new URL(`${s.url}/x`), headers: { authorization: 'token a:b\r\nx-evil: 1' }, body: null, timeoutMs: 1_000 })).rejects.toThrow(/line break/);
+  });
+});
