@@ -7,6 +7,9 @@ import type { Broker } from '../ports/broker';
 import type { Clock } from '../ports/clock';
 import type { OrderIntentRecord, OrderIntentStore, RunRecord } from '../ports/strategy-store';
 import type { CircuitBreaker } from './circuit-breaker';
+import { GroupWriter } from './group-writer';
+
+type NewIntent = OrderIntent & { id: string; userId: string; strategyId: string };
 
 export interface ExecutorLog {
   info(obj: object, msg: string): void;
@@ -69,6 +72,12 @@ export class OrderExecutor {
     private readonly o: ExecutorOptions = DEFAULT_EXECUTOR_OPTIONS,
   ) {}
 
+  /** entry intents prepared at prewarm, thousands of which can come due in a few seconds: written in groups */
+  private readonly prepared = new GroupWriter<NewIntent, boolean>(async (list) => {
+    const written = await this.intents.insertMany(list, this.clock.now());
+    return list.map((i) => written.has(i.clientOrderId));
+  });
+
   /** orders sent and not yet answered */
   private inFlight = 0;
   /** the current busy period's shared wait (see sendsSettled) */
@@ -82,7 +91,7 @@ export class OrderExecutor {
    */
   async prepareEntry(rec: RunRecord): Promise<OrderIntent | null> {
     const intent = this.intentFor(rec, 'ENTRY', 1, rec.run.quantity, 'BUY at buy time');
-    const { created } = await this.intents.insert({ ...intent, id: randomUUID(), userId: rec.userId, strategyId: rec.run.strategyId }, this.clock.now());
+    const created = await this.prepared.add({ ...intent, id: randomUUID(), userId: rec.userId, strategyId: rec.run.strategyId });
     return created ? intent : null;
   }
 

@@ -36,6 +36,9 @@ export interface SupervisorOptions {
   executor?: Partial<ExecutorOptions>;
 }
 
+/** Leases renewed per round trip group in the periodic tick. */
+const LEASE_RENEW_GROUP = 500;
+
 export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
   entryGraceMs: 5_000,
   feedStaleMs: 3_000,
@@ -149,11 +152,16 @@ export class RunSupervisor {
    */
   private async tick(): Promise<void> {
     if (this.stopped) return;
-    for (const [id, t] of this.live) {
-      if (!(await this.claim(id))) {
+    // Renewed in parallel groups: one at a time, ten thousand round trips would take seconds.
+    const held = [...this.live];
+    for (let i = 0; i < held.length; i += LEASE_RENEW_GROUP) {
+      const group = held.slice(i, i + LEASE_RENEW_GROUP);
+      const kept = await Promise.all(group.map(([id]) => this.claim(id)));
+      group.forEach(([id, t], k) => {
+        if (kept[k] || this.live.get(id) !== t) return;
         this.d.log.warn({ runId: id }, 'lost the lease on a run to another engine; letting go of it');
         this.forget(t);
-      }
+      });
     }
     this.rescans += 1;
     const full = this.rescans % Math.max(1, Math.round(this.o.leaseMs / this.o.rescanEveryMs)) === 0;

@@ -180,6 +180,11 @@ export interface OrderIntentStore {
     i: OrderIntent & { id: string; userId: string; strategyId: string },
     at: number,
   ): Promise<{ created: boolean; intent: OrderIntentRecord }>;
+  /**
+   * `insert` for many intents in one write, for intents prepared ahead of time in bulk. Returns
+   * the client order ids this call wrote; an intent left out already existed (see `insert`).
+   */
+  insertMany(list: ReadonlyArray<OrderIntent & { id: string; userId: string; strategyId: string }>, at: number): Promise<Set<string>>;
   recordOutcome(clientOrderId: string, outcome: OrderOutcome, at: number): Promise<OrderIntentRecord | null>;
   /** The order is leaving for the broker now (intents written ahead of time are not orders until then). */
   markSent(clientOrderId: string, at: number): Promise<void>;

@@ -42,7 +42,7 @@ const UNREADABLE_SECRET = 'The stored credentials of this account cannot be read
 export class BrokerService implements BrokerDirectory {
   private readonly open = new Map<string, { token: string; broker: Broker }>();
   private readonly sourceChecks = new Map<string, { at: number; token: Broker }>();
-  private readonly forAccountCache = new Map<string, { userId: string; broker: Broker; at: number }>();
+  private readonly forAccountCache = new Map<string, { userId: string; broker: Promise<Broker>; at: number }>();
   /** Brokers that failed as a data source; a re-login opens a new Broker, which is not in here. */
   private readonly badSources = new WeakSet<Broker>();
 
@@ -158,10 +158,18 @@ export class BrokerService implements BrokerDirectory {
    */
   async forAccount(userId: string, id: string): Promise<Broker> {
     const hit = this.forAccountCache.get(id);
-    if (hit && hit.userId === userId && this.d.now() - hit.at < FOR_ACCOUNT_REUSE_MS && this.open.get(id)?.broker === hit.broker) return hit.broker;
-    const broker = await this.brokerFor(userId, id);
-    this.forAccountCache.set(id, { userId, broker, at: this.d.now() });
-    return broker;
+    if (hit && hit.userId === userId && this.d.now() - hit.at < FOR_ACCOUNT_REUSE_MS) {
+      // Callers that arrive while the account is still being opened share that one read.
+      const broker = await hit.broker.catch(() => null);
+      if (broker && this.open.get(id)?.broker === broker) return broker;
+    }
+    const opening = this.brokerFor(userId, id);
+    const entry = { userId, broker: opening, at: this.d.now() };
+    this.forAccountCache.set(id, entry);
+    opening.catch(() => {
+      if (this.forAccountCache.get(id) === entry) this.forAccountCache.delete(id);
+    });
+    return opening;
   }
 
   async kindOf(userId: string, id: string): Promise<BrokerKind> {

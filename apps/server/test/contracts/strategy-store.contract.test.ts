@@ -309,4 +309,21 @@ describe.each(engines)('strategy storage contract: $name', ({ open }) => {
     expect((await intents.listForStrategy(o.userId, s.id, { limit: 5, cursor: page.nextCursor! })).items.map((i) => i.leg)).toEqual(['ENTRY']);
     expect((await intents.listForStrategy((await owner()).userId, s.id, { limit: 5 })).items).toEqual([]);
   });
+
+  it('writes many intents in one call and says which it wrote; existing ones are left as they were', async () => {
+    const o = await owner();
+    const made = await Promise.all([1, 2, 3].map(async () => armed(await newStrategy(o))));
+    const list = made.map((r) => ({ id: randomUUID(), userId: o.userId, strategyId: r.run.strategyId, runId: r.run.id, leg: 'ENTRY' as const, attempt: 1, clientOrderId: `m${randomUUID().slice(0, 12)}`, side: 'BUY' as const, instrument: 'NSE:INFY' as const, quantity: 10, reason: 'prepared' }));
+    const first = list[0] as (typeof list)[number];
+    // The first run already has its attempt 1 under another tag: that one must not be written again.
+    await intents.insert({ ...first, id: randomUUID(), clientOrderId: `${first.clientOrderId}z` }, T0);
+    const written = await intents.insertMany(list, T0 + 1);
+    expect([...written].sort()).toEqual([list[1]?.clientOrderId, list[2]?.clientOrderId].sort());
+    expect(await intents.insertMany(list, T0 + 2)).toEqual(new Set());
+    expect(await intents.insertMany([], T0)).toEqual(new Set());
+    const rows = await intents.forRun(list[1]?.runId as string);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ clientOrderId: list[1]?.clientOrderId, status: 'PENDING', createdAt: T0 + 1, sentAt: null });
+    expect((await intents.forRun(first.runId)).map((i) => i.clientOrderId)).toEqual([`${first.clientOrderId}z`]);
+  });
 });

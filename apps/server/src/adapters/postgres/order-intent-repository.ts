@@ -9,34 +9,15 @@ import type { Database } from './schema';
 import { decodeTimeCursor, encodeTimeCursor, pageOf } from './strategy-repository';
 
 type Row = Selectable<Database['order_intents']> & { trading_date: string };
+type NewIntent = OrderIntent & { id: string; userId: string; strategyId: string };
+
+const INSERT_CHUNK = 1_000;
 
 export class OrderIntentRepository implements OrderIntentStore {
   constructor(private readonly db: Db) {}
 
-  async insert(i: OrderIntent & { id: string; userId: string; strategyId: string }, at: number): Promise<{ created: boolean; intent: OrderIntentRecord }> {
-    // ON CONFLICT DO NOTHING (no target) covers both unique keys: the attempt and the client order id.
-    const inserted = await this.db
-      .insertInto('order_intents')
-      .values({
-        id: i.id,
-        run_id: i.runId,
-        strategy_id: i.strategyId,
-        user_id: i.userId,
-        leg: i.leg,
-        attempt: i.attempt,
-        client_order_id: i.clientOrderId,
-        side: i.side,
-        instrument: i.instrument,
-        quantity: i.quantity,
-        reason: i.reason,
-        status: 'PENDING',
-        filled_quantity: 0,
-        created_at: new Date(at),
-        updated_at: new Date(at),
-      })
-      .onConflict((oc) => oc.doNothing())
-      .returning('id')
-      .executeTakeFirst();
+  async insert(i: NewIntent, at: number): Promise<{ created: boolean; intent: OrderIntentRecord }> {
+    const created = await this.insertMany([i], at);
     const existing = await this.select()
       .where((eb) =>
         eb.or([
@@ -46,7 +27,42 @@ export class OrderIntentRepository implements OrderIntentStore {
       )
       .orderBy('o.created_at')
       .executeTakeFirstOrThrow();
-    return { created: inserted !== undefined, intent: toRecord(existing) };
+    return { created: created.has(i.clientOrderId), intent: toRecord(existing) };
+  }
+
+  async insertMany(list: readonly NewIntent[], at: number): Promise<Set<string>> {
+    const written = new Set<string>();
+    const ts = new Date(at);
+    // 15 parameters a row keeps a chunk far below PostgreSQL's 65,535 bind parameters.
+    for (let from = 0; from < list.length; from += INSERT_CHUNK) {
+      const rows = await this.db
+        .insertInto('order_intents')
+        .values(
+          list.slice(from, from + INSERT_CHUNK).map((i) => ({
+            id: i.id,
+            run_id: i.runId,
+            strategy_id: i.strategyId,
+            user_id: i.userId,
+            leg: i.leg,
+            attempt: i.attempt,
+            client_order_id: i.clientOrderId,
+            side: i.side,
+            instrument: i.instrument,
+            quantity: i.quantity,
+            reason: i.reason,
+            status: 'PENDING',
+            filled_quantity: 0,
+            created_at: ts,
+            updated_at: ts,
+          })),
+        )
+        // ON CONFLICT DO NOTHING (no target) covers both unique keys: the attempt and the client order id.
+        .onConflict((oc) => oc.doNothing())
+        .returning('client_order_id')
+        .execute();
+      for (const r of rows) written.add(r.client_order_id);
+    }
+    return written;
   }
 
   async recordOutcome(clientOrderId: string, o: OrderOutcome, at: number): Promise<OrderIntentRecord | null> {
