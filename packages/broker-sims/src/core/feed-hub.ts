@@ -5,8 +5,11 @@ import type { SimTick } from '@ats/market-sim';
 export interface FeedClient<Mode = string> {
   ws: WebSocket;
   subs: Map<string, Mode>;
-  account: string | null;
+  /** set through `FeedHub.assignAccount`, which keeps the hub's by-account index right */
+  readonly account: string | null;
 }
+
+const NO_CLIENTS: ReadonlySet<never> = new Set();
 
 /**
  * Fans simulated ticks out to the sockets that subscribed them, in each broker's own binary
@@ -15,6 +18,9 @@ export interface FeedClient<Mode = string> {
 export class FeedHub<Mode = string> {
   readonly clients = new Set<FeedClient<Mode>>();
   silent = false;
+  // Order updates go to one account's sockets; a scan of every socket per update would make an
+  // order burst from thousands of accounts quadratic.
+  private readonly byAccount = new Map<string, Set<FeedClient<Mode>>>();
   private readonly pending = new Map<FeedClient<Mode>, Array<{ t: SimTick; mode: Mode }>>();
   private flushScheduled = false;
 
@@ -28,10 +34,32 @@ export class FeedHub<Mode = string> {
   ) {}
 
   add(ws: WebSocket, account: string | null): FeedClient<Mode> {
-    const c: FeedClient<Mode> = { ws, subs: new Map(), account };
+    const c: FeedClient<Mode> = { ws, subs: new Map(), account: null };
     this.clients.add(c);
-    ws.on('close', () => this.clients.delete(c));
+    this.assignAccount(c, account);
+    ws.on('close', () => {
+      this.clients.delete(c);
+      this.unindex(c);
+    });
     return c;
+  }
+
+  /** For protocols that authenticate after the socket opens (Fyers' HSM auth message). */
+  assignAccount(c: FeedClient<Mode>, account: string | null): void {
+    this.unindex(c);
+    (c as { account: string | null }).account = account;
+    if (account === null || !this.clients.has(c)) return;
+    let mine = this.byAccount.get(account);
+    if (!mine) {
+      mine = new Set();
+      this.byAccount.set(account, mine);
+    }
+    mine.add(c);
+  }
+
+  /** The sockets authenticated as `account` (open or closing), in connection order. */
+  clientsOf(account: string): ReadonlySet<FeedClient<Mode>> {
+    return this.byAccount.get(account) ?? NO_CLIENTS;
   }
 
   publish(t: SimTick): void {
@@ -77,5 +105,13 @@ export class FeedHub<Mode = string> {
   dropAll(): void {
     for (const c of this.clients) c.ws.terminate();
     this.clients.clear();
+    this.byAccount.clear();
+  }
+
+  private unindex(c: FeedClient<Mode>): void {
+    if (c.account === null) return;
+    const mine = this.byAccount.get(c.account);
+    mine?.delete(c);
+    if (mine?.size === 0) this.byAccount.delete(c.account);
   }
 }

@@ -12,13 +12,17 @@ export class RateWindow {
 
   allow(key: string): boolean {
     const t = this.now();
-    const arr = (this.hits.get(key) ?? []).filter((h) => t - h < 1000);
-    if (arr.length >= this.limitPerSecond) {
+    let arr = this.hits.get(key);
+    if (!arr) {
+      arr = [];
       this.hits.set(key, arr);
-      return false;
     }
+    // Drop hits older than a second in place: this runs on every order, so no new array per call.
+    let kept = 0;
+    for (const h of arr) if (t - h < 1000) arr[kept++] = h;
+    arr.length = kept;
+    if (kept >= this.limitPerSecond) return false;
     arr.push(t);
-    this.hits.set(key, arr);
     return true;
   }
 

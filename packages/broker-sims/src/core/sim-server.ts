@@ -86,6 +86,8 @@ export async function startSim(module: BrokerSimModule, port = 0, opts: SimServe
         return;
       }
       const isControl = url.pathname.startsWith('/_sim/');
+      // Asked once: the 5xx and the timeout faults both apply to order placements only.
+      const isPlacement = !isControl && module.isOrderPlacement?.(req.method ?? 'GET', url.pathname) === true;
       if (!isControl) {
         const delay = faults.spec.latencyMs;
         if (delay > 0) await new Promise((r) => setTimeout(r, delay));
@@ -93,7 +95,7 @@ export async function startSim(module: BrokerSimModule, port = 0, opts: SimServe
           writeResponse(res, module.rateLimitedResponse());
           return;
         }
-        if (module.isOrderPlacement?.(req.method ?? '', url.pathname) && faults.take('errors5xx')) {
+        if (isPlacement && faults.take('errors5xx')) {
           writeResponse(res, module.serverErrorResponse());
           return;
         }
@@ -115,7 +117,7 @@ export async function startSim(module: BrokerSimModule, port = 0, opts: SimServe
         out = { status: 500, body: { error: String(e) } };
       }
       // A "timeout" fault lets the order through, then loses the response.
-      if (!isControl && module.isOrderPlacement?.(sreq.method, sreq.path) && out.status < 300 && faults.take('timeouts')) {
+      if (isPlacement && out.status < 300 && faults.take('timeouts')) {
         out = { status: 0, hang: { holdMs: faults.spec.hangMs } };
       }
       writeResponse(res, out);
@@ -124,6 +126,11 @@ export async function startSim(module: BrokerSimModule, port = 0, opts: SimServe
       res.end(String(e));
     });
   });
+  // Clients open keep-alive connections well before they use them (a benchmark, seconds before a
+  // due time). Broker front ends (nginx, ALB) keep idle connections 60-75 s; Node's default 5 s
+  // would close them under the client. Header reads may take a little longer than the idle wait.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

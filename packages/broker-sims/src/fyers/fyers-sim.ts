@@ -576,7 +576,7 @@ export function createFyersSim(): BrokerSimModule {
           ws.close();
           return;
         }
-        client.account = found.account;
+        hub.assignAccount(client, found.account);
         ws.send(hsmFrame(HSM_REQ_AUTH, [[1, Buffer.from('K')], [3, Buffer.from(JSON.stringify({ md: 'sim' }))]]));
         return;
       }

@@ -70,10 +70,20 @@ function ok(data: unknown): SimResponse {
 
 const TOKEN_MESSAGE = 'Incorrect `api_key` or `access_token`.';
 
+const REQUIRED_ORDER_FIELDS = ['exchange', 'tradingsymbol', 'transaction_type', 'quantity', 'product', 'order_type'] as const;
+const ORDER_TYPES = new Set(['MARKET', 'LIMIT', 'SL', 'SL-M']);
+const PRODUCTS = new Set(['CNC', 'NRML', 'MIS', 'MTF']);
+/** Order guids are 12 hex digits (48 bits). */
+const GUID_SPACE = 2 ** 48;
+
 /** Zerodha Kite Connect v3 as it speaks on the wire: form bodies, `{status,data}` envelopes, a binary ticker. */
 export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule {
   const main: KiteSimApp = { apiKey: opts.apiKey ?? KITE_SIM_API_KEY, apiSecret: opts.apiSecret ?? KITE_SIM_API_SECRET, userId: opts.userId ?? KITE_SIM_USER_ID };
   const apps = new Map<string, KiteSimApp>([[main.apiKey, main], ...(opts.apps ?? []).map((a) => [a.apiKey, a] as const)]);
+  // Apps are fixed at creation, so each order update finds its account's app secret by lookup, not
+  // by a scan of thousands of apps. The first app of a user wins, as a scan would find it.
+  const secretByUser = new Map<string, string>();
+  for (const a of apps.values()) if (!secretByUser.has(a.userId)) secretByUser.set(a.userId, a.apiSecret);
   // `npm run sim` takes no options: the app's callback can come from the environment instead.
   const redirectUrl = opts.redirectUrl ?? process.env.KITE_SIM_REDIRECT_URL ?? KITE_SIM_REDIRECT_URL;
 
@@ -88,6 +98,11 @@ export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule 
   const heartbeats = new Set<NodeJS.Timeout>();
   let ctx: SimContext | null = null;
   let exchangeSeq = 0;
+  // Guids only need to be unique: count up from a random start rather than draw random bytes per order.
+  let guidSeq = randomBytes(6).readUIntBE(0, 6);
+  // Kite answers the order request before its postback, so updates wait for the next turn; one
+  // callback sends every update of a turn, in order, instead of one callback per update.
+  const pendingUpdates: SimOrder[] = [];
 
   const hub = new FeedHub<KiteMode>(
     (t, mode, c) => {
@@ -194,7 +209,7 @@ export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule 
     if (!orderRate.allow(account)) return module.rateLimitedResponse();
     const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, string>;
     const values: Record<string, string> = {};
-    for (const name of ['exchange', 'tradingsymbol', 'transaction_type', 'quantity', 'product', 'order_type']) {
+    for (const name of REQUIRED_ORDER_FIELDS) {
       const v = field(body, name);
       if (typeof v !== 'string') return v;
       values[name] = v;
@@ -202,8 +217,8 @@ export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule 
     const side = values.transaction_type as string;
     if (side !== 'BUY' && side !== 'SELL') return kiteError(400, 'InputException', 'Invalid `transaction_type`.');
     const orderType = values.order_type as string;
-    if (!['MARKET', 'LIMIT', 'SL', 'SL-M'].includes(orderType)) return kiteError(400, 'InputException', 'Invalid `order_type`.');
-    if (!['CNC', 'NRML', 'MIS', 'MTF'].includes(values.product as string)) return kiteError(400, 'InputException', 'Invalid `product`.');
+    if (!ORDER_TYPES.has(orderType)) return kiteError(400, 'InputException', 'Invalid `order_type`.');
+    if (!PRODUCTS.has(values.product as string)) return kiteError(400, 'InputException', 'Invalid `product`.');
     const quantity = Number(values.quantity);
     if (!Number.isInteger(quantity) || quantity <= 0) return kiteError(400, 'InputException', 'Invalid `quantity`.');
     const tag = body.tag ? body.tag : null;
@@ -216,6 +231,7 @@ export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule 
     if ((orderType === 'LIMIT' || orderType === 'SL') && !(Number(body.price) > 0)) return kiteError(400, 'InputException', 'Invalid `price`.');
     const key = `${String(values.exchange).toUpperCase()}:${String(values.tradingsymbol).toUpperCase()}`;
     exchangeSeq += 1;
+    guidSeq = (guidSeq + 1) % GUID_SPACE;
     const x: KiteOrderExtras = {
       variety,
       validity: body.validity || 'DAY',
@@ -225,7 +241,7 @@ export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule 
       marketProtection: protection,
       instrumentToken: byKey.get(key)?.instrumentToken ?? 0,
       exchangeOrderId: `13000000${String(exchangeSeq).padStart(8, '0')}`,
-      guid: `${randomBytes(6).toString('hex')}`,
+      guid: guidSeq.toString(16).padStart(12, '0'),
       placedBy: account,
     };
     const o = c.exchange.place({ account, tag, key, side, quantity, product: values.product as string, orderType });
@@ -233,14 +249,29 @@ export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule 
     return ok({ order_id: o.id });
   }
 
+  function queueOrderUpdate(o: SimOrder): void {
+    if (pendingUpdates.push(o) === 1) setImmediate(sendPendingUpdates);
+  }
+
+  function sendPendingUpdates(): void {
+    for (const o of pendingUpdates.splice(0)) sendOrderUpdate(o);
+  }
+
   function sendOrderUpdate(o: SimOrder): void {
-    // The postback checksum uses the secret of the app whose user placed the order.
-    const secret = [...apps.values()].find((a) => a.userId === o.account)?.apiSecret ?? main.apiSecret;
-    const checksum = createHash('sha256').update(`${o.id}${kiteTime(o.createdAt)}${secret}`).digest('hex');
-    const msg = JSON.stringify({ type: 'order', id: '', data: kitePostback(o, extrasFor(o), KITE_SIM_APP_ID, checksum) });
-    for (const c of hub.clients) {
-      if (c.account === o.account && c.ws.readyState === c.ws.OPEN) c.ws.send(msg);
+    // Built only when the account has an open socket: most orders of a burst have no listener.
+    let msg: string | null = null;
+    for (const c of hub.clientsOf(o.account)) {
+      if (c.ws.readyState !== c.ws.OPEN) continue;
+      msg ??= orderUpdateMessage(o);
+      c.ws.send(msg);
     }
+  }
+
+  function orderUpdateMessage(o: SimOrder): string {
+    // The postback checksum uses the secret of the app whose user placed the order.
+    const secret = secretByUser.get(o.account) ?? main.apiSecret;
+    const checksum = createHash('sha256').update(`${o.id}${kiteTime(o.createdAt)}${secret}`).digest('hex');
+    return JSON.stringify({ type: 'order', id: '', data: kitePostback(o, extrasFor(o), KITE_SIM_APP_ID, checksum) });
   }
 
   function handleClientMessage(client: FeedClient<KiteMode>, raw: string): void {
@@ -291,7 +322,7 @@ export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule 
       instruments = kiteSimInstruments(c.market.instruments());
       byToken = new Map(instruments.map((i) => [i.instrumentToken, i]));
       byKey = new Map(instruments.map((i) => [i.key, i]));
-      c.exchange.onUpdate((o) => setImmediate(() => sendOrderUpdate(o)));
+      c.exchange.onUpdate(queueOrderUpdate);
 
       // The browser step of Kite's redirect login, auto-approved for the sim user.
       router.on('GET', '/connect/login', (req) => {
