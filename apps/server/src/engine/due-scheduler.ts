@@ -51,6 +51,13 @@ export class DueScheduler {
     return this.keyAt.size;
   }
 
+  /** Is a batch of at least `minJobs` due by `until`, or still being dispatched? */
+  busyUntil(until: number, minJobs: number): boolean {
+    if (this.dispatching > 0) return true;
+    for (const [at, b] of this.batches) if (at <= until && b.jobs.size >= minJobs) return true;
+    return false;
+  }
+
   close(): void {
     for (const b of this.batches.values()) b.cancel();
     this.batches.clear();

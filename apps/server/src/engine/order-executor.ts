@@ -114,6 +114,11 @@ export class OrderExecutor {
     return result;
   }
 
+  /** Orders sent and not yet answered. */
+  sending(): number {
+    return this.inFlight;
+  }
+
   /**
    * Bookkeeping yields to sending: resolves once no order is waiting for its broker's answer, or
    * after `busyMaxMs` of continuous traffic. At a burst of thousands of buys due together, the

@@ -36,8 +36,14 @@ export interface SupervisorOptions {
   executor?: Partial<ExecutorOptions>;
 }
 
-/** Leases renewed per round trip group in the periodic tick. */
+/** Leases renewed per round trip in the periodic tick. */
 const LEASE_RENEW_GROUP = 500;
+/** How long before a buy its broker connections are warmed a last time. */
+const REWARM_LEAD_MS = 1_000;
+/** A due batch this large keeps housekeeping away from its instant (see housekeepingWindow). */
+const LARGE_BATCH = 100;
+const HOUSEKEEPING_CLEARANCE_MS = 1_500;
+const HOUSEKEEPING_MAX_WAIT_MS = 4_000;
 
 export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
   entryGraceMs: 5_000,
@@ -99,6 +105,7 @@ export class RunSupervisor {
   private readonly o: SupervisorOptions;
   private rescanTimer: NodeJS.Timeout | null = null;
   private rescans = 0;
+  private ticking = false;
   /** this process's identity in run leases */
   readonly owner = crypto.randomUUID();
   private unsubscribe: (() => void) | null = null;
@@ -151,12 +158,41 @@ export class RunSupervisor {
    * position being watched for its stop-loss, say) finds a new engine.
    */
   private async tick(): Promise<void> {
-    if (this.stopped) return;
-    // Renewed in parallel groups: one at a time, ten thousand round trips would take seconds.
+    if (this.stopped || this.ticking) return;
+    this.ticking = true;
+    try {
+      await this.housekeepingWindow();
+      await this.renewAndRescan();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /**
+   * Housekeeping (lease renewal, rescans of thousands of rows) waits while a large batch of orders
+   * is about to go out or is on the wire, for at most HOUSEKEEPING_MAX_WAIT_MS: at 09:20:00 the
+   * CPU belongs to the orders. Leases last three rescan periods, so a late renewal is safe.
+   */
+  private async housekeepingWindow(): Promise<void> {
+    const giveUpAt = Date.now() + HOUSEKEEPING_MAX_WAIT_MS;
+    while (!this.stopped && Date.now() < giveUpAt) {
+      const busy = this.executor.sending() > 0 || this.scheduler.busyUntil(this.d.clock.now() + HOUSEKEEPING_CLEARANCE_MS, LARGE_BATCH);
+      if (!busy) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  private async renewAndRescan(): Promise<void> {
+    // Renewed a group per round trip: one at a time, ten thousand leases would take seconds.
     const held = [...this.live];
     for (let i = 0; i < held.length; i += LEASE_RENEW_GROUP) {
       const group = held.slice(i, i + LEASE_RENEW_GROUP);
-      const kept = await Promise.all(group.map(([id]) => this.claim(id)));
+      // Unreachable runtime state is not a lost lease: nobody else can take a run over meanwhile,
+      // and letting go would leave open positions unwatched.
+      const kept = await this.d.runtime.claimMany(group.map(([id]) => `run:${id}`), this.owner, this.o.leaseMs).catch((e: unknown) => {
+        this.d.log.warn({ err: String(e) }, 'could not renew run leases; keeping the runs');
+        return group.map(() => true);
+      });
       group.forEach(([id, t], k) => {
         if (kept[k] || this.live.get(id) !== t) return;
         this.d.log.warn({ runId: id }, 'lost the lease on a run to another engine; letting go of it');
@@ -231,6 +267,9 @@ export class RunSupervisor {
             return null;
           });
         });
+        // A last warm-up just before the buy: a broker front end that drops idle connections after
+        // a few seconds would otherwise leave the pool empty at the very instant it is needed.
+        if (run.buyAt - REWARM_LEAD_MS > Math.max(now, prewarmAt)) this.scheduler.schedule(`${id}:rewarm`, run.buyAt - REWARM_LEAD_MS, () => void this.rewarm(t));
         this.scheduler.schedule(`${id}:buy`, run.buyAt, () => void this.buyDue(id));
         return;
       }
@@ -263,6 +302,7 @@ export class RunSupervisor {
   private forget(t: Tracked): void {
     const id = t.rec.run.id;
     this.scheduler.cancel(`${id}:prewarm`);
+    this.scheduler.cancel(`${id}:rewarm`);
     this.scheduler.cancel(`${id}:buy`);
     this.scheduler.cancel(`${id}:exit`);
     const key = `${t.kind}|${t.rec.instrument}`;
@@ -302,6 +342,14 @@ export class RunSupervisor {
       return session.state === 'TOKEN_EXPIRED' ? `Not bought: your broker session had expired (${session.message}). Log in to your broker again.` : null;
     } catch (e) {
       return e instanceof Error && 'code' in e && (e as { code: string }).code === 'BROKER_TOKEN_EXPIRED' ? e.message : null;
+    }
+  }
+
+  private async rewarm(t: Tracked): Promise<void> {
+    try {
+      await (await this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId)).warmUp();
+    } catch {
+      // Best effort: the buy opens a connection itself if it must.
     }
   }
 

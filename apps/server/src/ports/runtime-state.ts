@@ -11,6 +11,8 @@ export interface RuntimeState {
   getLastPrice(instrument: string): Promise<{ paise: number; ts: number } | null>;
   /** Set `key` only if absent; true when this caller won. `ttlMs` bounds how long it is held. */
   claim(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** `claim` for many keys at once (an engine renewing thousands of leases); one answer per key, in order. */
+  claimMany(keys: readonly string[], owner: string, ttlMs: number): Promise<boolean[]>;
   release(key: string, owner: string): Promise<void>;
   /** Increment a counter in a fixed window; returns the count in the window (for rate limits). */
   hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }>;

@@ -68,6 +68,17 @@ describe.each(adapters)('RuntimeState + Bus contract: $name', ({ make }) => {
     expect(await state.claim('k1', 'z', 10_000)).toBe(true);
   });
 
+  it('claims many keys at once with the same rule, one answer per key', async () => {
+    expect(await state.claimMany([], 'a', 10_000)).toEqual([]);
+    expect(await state.claim('m2', 'b', 10_000)).toBe(true);
+    expect(await state.claimMany(['m1', 'm2', 'm3'], 'a', 10_000)).toEqual([true, false, true]);
+    // Renewal by the holder, refusal for anyone else, and the key is free again once released.
+    expect(await state.claimMany(['m1', 'm3'], 'a', 10_000)).toEqual([true, true]);
+    expect(await state.claim('m1', 'b', 10_000)).toBe(false);
+    await state.release('m2', 'b');
+    expect(await state.claimMany(['m2'], 'a', 10_000)).toEqual([true]);
+  });
+
   it('counts hits in a window and peeks without counting', async () => {
     expect((await state.peek('w')).count).toBe(0);
     await state.hit('w', 60_000);

@@ -35,6 +35,9 @@ export class InProcessRuntimeState implements RuntimeState {
     this.claims.set(key, { owner, until: t + ttlMs });
     return Promise.resolve(true);
   }
+  async claimMany(keys: readonly string[], owner: string, ttlMs: number): Promise<boolean[]> {
+    return Promise.all(keys.map((k) => this.claim(k, owner, ttlMs)));
+  }
   release(key: string, owner: string): Promise<void> {
     if (this.claims.get(key)?.owner === owner) this.claims.delete(key);
     return Promise.resolve();

@@ -6,6 +6,9 @@ const RELEASE_LUA = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.
 /** Re-entrant claim: the same owner may renew; anyone else waits for expiry. */
 const CLAIM_LUA =
   "local v = redis.call('get', KEYS[1]) if v == false or v == ARGV[1] then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 else return 0 end";
+/** CLAIM_LUA over every key given, in one round trip. */
+const CLAIM_MANY_LUA =
+  "local out = {} for i, k in ipairs(KEYS) do local v = redis.call('get', k) if v == false or v == ARGV[1] then redis.call('set', k, ARGV[1], 'PX', ARGV[2]) out[i] = 1 else out[i] = 0 end end return out";
 const HIT_LUA =
   "local c = redis.call('incr', KEYS[1]) if c == 1 then redis.call('pexpire', KEYS[1], ARGV[1]) end return {c, redis.call('pttl', KEYS[1])}";
 
@@ -43,6 +46,11 @@ export class RedisRuntimeState implements RuntimeState {
   async claim(key: string, owner: string, ttlMs: number): Promise<boolean> {
     const r = await this.redis.eval(CLAIM_LUA, 1, this.k('claim', key), owner, String(ttlMs));
     return Number(r) === 1;
+  }
+  async claimMany(keys: readonly string[], owner: string, ttlMs: number): Promise<boolean[]> {
+    if (keys.length === 0) return [];
+    const r = (await this.redis.eval(CLAIM_MANY_LUA, keys.length, ...keys.map((k) => this.k('claim', k)), owner, String(ttlMs))) as number[];
+    return r.map((x) => Number(x) === 1);
   }
   async release(key: string, owner: string): Promise<void> {
     await this.redis.eval(RELEASE_LUA, 1, this.k('claim', key), owner);

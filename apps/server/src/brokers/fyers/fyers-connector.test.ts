@@ -26,7 +26,7 @@ function recordingHttp(): { http: HttpClient; sent: Array<{ auth: string; at: nu
   const sent: Array<{ auth: string; at: number }> = [];
   const fake = {
     async send(req: HttpRequest): Promise<HttpResponse> {
-      if (req.method === 'POST' && req.url.endsWith('/api/v3/orders/sync')) {
+      if (req.method === 'POST' && String(req.url).endsWith('/api/v3/orders/sync')) {
         sent.push({ auth: req.headers?.authorization ?? '', at: Date.now() });
         return { status: 200, headers: {}, text: JSON.stringify({ s: 'ok', code: 1101, message: 'Order submitted', id: `O${sent.length}` }) };
       }

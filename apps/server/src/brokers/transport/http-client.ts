@@ -5,7 +5,7 @@ export { TransportError, type TransportFailure } from './transport-error';
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  url: string;
+  url: string | URL;
   headers?: Record<string, string>;
   /** string bodies are sent as-is; set content-type yourself */
   body?: string;
@@ -43,9 +43,9 @@ export class HttpClient {
     try {
       const res = await this.pool.send({
         method: req.method,
-        url: new URL(req.url),
+        url: typeof req.url === 'string' ? new URL(req.url) : req.url,
         headers: req.headers ?? {},
-        body: req.body === undefined ? null : Buffer.from(req.body, 'utf8'),
+        body: req.body ?? null,
         timeoutMs: req.timeoutMs ?? this.defaultTimeoutMs,
       });
       return { status: res.status, headers: res.headers, text: res.body.toString('utf8') };

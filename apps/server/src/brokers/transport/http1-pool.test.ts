@@ -74,7 +74,7 @@ describe('Http1Pool', () => {
       res.end(JSON.stringify({ ok: true }));
     });
     const p = pool();
-    const body = Buffer.from('tag=abc&quantity=1');
+    const body = 'tag=abc&quantity=1';
     const r = await p.send({ method: 'POST', url: new URL(`${s.url}/orders/regular?x=1`), headers: { 'x-kite-version': '3', 'content-type': 'application/x-www-form-urlencoded' }, body, timeoutMs: 2_000 });
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body.toString())).toEqual({ ok: true });

@@ -39,13 +39,14 @@ class Http1Connection {
     socket.on('close', () => this.fail(new TransportError('reset', 'connection closed by the server')));
   }
 
-  request(head: string, body: Buffer | null, headRequest: boolean, timeoutMs: number): Promise<Http1Response> {
+  /** `wire` is the whole request, head and body, written in one piece. */
+  request(wire: string, headRequest: boolean, timeoutMs: number): Promise<Http1Response> {
     this.clearIdle();
     this.parser = new Http1ResponseParser(headRequest);
     return new Promise<Http1Response>((resolve, reject) => {
       const timer = setTimeout(() => this.fail(new TransportError('timeout', `no response in ${timeoutMs} ms`)), timeoutMs);
       this.pending = { resolve, reject, timer };
-      this.socket.write(body ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : head, 'latin1');
+      this.socket.write(wire, 'utf8');
     });
   }
 
@@ -135,8 +136,15 @@ class OriginPool {
     return this.open + this.opening;
   }
 
-  async acquire(): Promise<Http1Connection> {
+  /** An open idle connection, newest first, or null. */
+  takeIdle(): Http1Connection | null {
     for (let c = this.idle.pop(); c; c = this.idle.pop()) if (c.alive) return c;
+    return null;
+  }
+
+  async acquire(): Promise<Http1Connection> {
+    const c = this.takeIdle();
+    if (c) return c;
     if (this.size < this.o.connections) return this.connect();
     return new Promise<Http1Connection>((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
@@ -215,7 +223,8 @@ export interface Http1Request {
   method: string;
   url: URL;
   headers: Record<string, string>;
-  body: Buffer | null;
+  /** sent as UTF-8 with its Content-Length */
+  body: string | null;
   timeoutMs: number;
 }
 
@@ -230,18 +239,27 @@ export class Http1Pool {
 
   constructor(private readonly o: Http1PoolOptions) {}
 
-  async send(req: Http1Request): Promise<Http1Response> {
-    const head = serializeHead(req);
+  send(req: Http1Request): Promise<Http1Response> {
+    let wire: string;
+    try {
+      wire = serializeHead(req) + (req.body ?? '');
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
     const pool = this.pool(req.url);
     const deadline = Date.now() + req.timeoutMs;
-    const c = await acquireWithin(pool, req.timeoutMs);
-    let res: Http1Response | null = null;
-    try {
-      res = await c.request(head, req.body, req.method === 'HEAD', Math.max(1, deadline - Date.now()));
-      return res;
-    } finally {
-      pool.release(c, res);
-    }
+    const exchange = async (c: Http1Connection): Promise<Http1Response> => {
+      let res: Http1Response | null = null;
+      try {
+        res = await c.request(wire, req.method === 'HEAD', Math.max(1, deadline - Date.now()));
+        return res;
+      } finally {
+        pool.release(c, res);
+      }
+    };
+    // The common case, a warm idle connection, goes out in this very turn.
+    const idle = pool.takeIdle();
+    return idle ? exchange(idle) : acquireWithin(pool, req.timeoutMs).then(exchange);
   }
 
   /** Open `connections` connections to `origin` ahead of the requests that will need them. */
@@ -271,7 +289,7 @@ function serializeHead(req: Http1Request): string {
     if (/[\r\n]/.test(k) || /[\r\n]/.test(v)) throw new TransportError('connect', `header ${JSON.stringify(k)} contains a line break`);
     head += `${k}: ${v}\r\n`;
   }
-  if (req.body || req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') head += `content-length: ${req.body?.length ?? 0}\r\n`;
+  if (req.body || req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') head += `content-length: ${req.body ? Buffer.byteLength(req.body) : 0}\r\n`;
   return `${head}\r\n`;
 }
 

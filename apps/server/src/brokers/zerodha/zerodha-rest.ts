@@ -50,7 +50,7 @@ export class KiteRest {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(c.form).toString();
     }
-    const res = await this.http.send({ method, url: url.toString(), headers, body, timeoutMs: c.timeoutMs });
+    const res = await this.http.send({ method, url, headers, body, timeoutMs: c.timeoutMs });
     let parsed: KiteEnvelope | null;
     try {
       parsed = JSON.parse(res.text) as KiteEnvelope;
