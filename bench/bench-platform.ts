@@ -47,7 +47,8 @@ export interface KiteSimProcess {
   /** start (rate > 0) or stop the paced tick source; stopping returns what it sent */
   ticks(rate: number): Promise<{ sent: number; seconds: number; behindMax: number } | null>;
   setPrice(id: string, paise: number): Promise<{ at: number }>;
-  stats(): Promise<{ cpuUserMs: number; cpuSystemMs: number; rssMb: number; instruments: number }>;
+  /** CPU, memory and order counts of the sim process, over IPC (cheap enough to poll during a burst, unlike the order list) */
+  stats(): Promise<{ cpuUserMs: number; cpuSystemMs: number; rssMb: number; instruments: number; buys: number; sells: number }>;
   close(): Promise<void>;
 }
 

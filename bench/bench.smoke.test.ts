@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { engineMemory } from './engine-memory';
+import { loopbackFloor } from './loopback-floor';
 import type { BenchOutcome } from './result-rows';
 import { schedulerBurst, schedulerSingle } from './scheduler-lateness';
 import { stoplossTickToOrder } from './stoploss-tick-to-order';
@@ -22,4 +23,5 @@ describe('benchmarks (smoke)', () => {
   it('stoploss.tick_to_order', async () =>
     wellFormed('stoploss.tick_to_order', await stoplossTickToOrder({ users: 4, perUser: 2, tickRate: 500, crossings: 3, micro: { positions: 100, instruments: 10, ticksPerRep: 2_000, reps: 2 } })), 60_000);
   it('engine.memory', async () => wellFormed('engine.memory', await engineMemory({ users: 4, perUser: 2 })), 60_000);
+  it('loopback.floor_10k', async () => wellFormed('loopback.floor_10k', await loopbackFloor({ orders: 20, rounds: 2 })), 60_000);
 });

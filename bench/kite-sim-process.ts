@@ -76,7 +76,11 @@ process.on('message', (m: Msg) => {
     }
     case 'stats': {
       const u = process.cpuUsage();
-      return reply({ cpuUserMs: u.user / 1000, cpuSystemMs: u.system / 1000, rssMb: process.memoryUsage().rss / 2 ** 20, instruments: c.market.instruments().length });
+      let buys = 0;
+      let sells = 0;
+      for (const o of c.exchange.list()) if (o.side === 'BUY') buys += 1;
+      else sells += 1;
+      return reply({ cpuUserMs: u.user / 1000, cpuSystemMs: u.system / 1000, rssMb: process.memoryUsage().rss / 2 ** 20, instruments: c.market.instruments().length, buys, sells });
     }
   }
 });

@@ -1,4 +1,5 @@
 import { engineMemory } from './engine-memory';
+import { loopbackFloor } from './loopback-floor';
 import { appendToDoc, markdownTable, writeResults, type BenchOutcome } from './result-rows';
 import { schedulerBurst, schedulerSingle } from './scheduler-lateness';
 import { stoplossTickToOrder } from './stoploss-tick-to-order';
@@ -14,6 +15,7 @@ export const BENCHMARKS: Record<string, () => Promise<BenchOutcome>> = {
   'scheduler.burst_10k': () => schedulerBurst(),
   'stoploss.tick_to_order': () => stoplossTickToOrder(),
   'engine.memory': () => engineMemory(),
+  'loopback.floor_10k': () => loopbackFloor(),
 };
 
 // The engine's order loops outlive platform.close() by design (exits never give up), so a query

@@ -76,7 +76,7 @@ export async function schedulerSingle(o: { runs?: number; gapMs?: number } = {})
     );
     const runOf = await armStrategies(b, strategies, { bus: platform.bus });
     const last = first + (runs - 1) * gapMs;
-    await waitFor(async () => Date.now() > last + 1_000 && (await sim.control.orders()).filter((x) => x.side === 'BUY').length >= runs, 'every BUY at the sim', last - Date.now() + 20_000, 250).catch(() => undefined);
+    await waitFor(async () => Date.now() > last + 1_000 && (await sim.stats()).buys >= runs, 'every BUY at the sim', last - Date.now() + 20_000, 250).catch(() => undefined);
     const m = matchEntries(strategies, runOf, await sim.control.orders());
     const ms = await milestones(b, strategies, runOf);
     const rows = new RowBuilder('scheduler.single')
@@ -138,7 +138,7 @@ export async function schedulerBurst(o: { users?: number; perUser?: number } = {
     const cpu0 = process.cpuUsage();
     const profile = await startCpuProfile();
     const sim0 = await sim.stats();
-    await waitFor(async () => Date.now() > buyAt + 1_500 && (await sim.control.orders()).filter((x) => x.side === 'BUY').length >= n, 'every BUY at the sim', 30_000, 500).catch(() => undefined); // what never came is counted as missing
+    await waitFor(async () => Date.now() > buyAt + 500 && (await sim.stats()).buys >= n, 'every BUY at the sim', 30_000, 100).catch(() => undefined); // what never came is counted as missing
     const cpu = process.cpuUsage(cpu0);
     await profile.stop();
     const sim1 = await sim.stats();

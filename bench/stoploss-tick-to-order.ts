@@ -196,7 +196,7 @@ export async function stoplossTickToOrder(o: { users?: number; perUser?: number;
     const seconds = (Date.now() - t0) / 1000;
     const engineRate = (received - r0) / seconds;
     const sent = await sim.ticks(0);
-    await waitFor(async () => (await sim.control.orders()).filter((x) => x.side === 'SELL').length >= crossed.length, 'every SELL at the sim', 15_000, 250).catch(() => undefined);
+    await waitFor(async () => (await sim.stats()).sells >= crossed.length, 'every SELL at the sim', 15_000, 250).catch(() => undefined);
     ZerodhaFeed.prototype.onTick = original;
 
     const sells = new Map<string, number[]>();
