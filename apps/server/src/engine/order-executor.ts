@@ -72,10 +72,19 @@ export class OrderExecutor {
     private readonly o: ExecutorOptions = DEFAULT_EXECUTOR_OPTIONS,
   ) {}
 
-  /** entry intents prepared at prewarm, thousands of which can come due in a few seconds: written in groups */
+  /**
+   * Intents written ahead of their send (entries at prewarm, exits when the position opens):
+   * thousands come due within seconds of each other, so they are written in groups.
+   */
   private readonly prepared = new GroupWriter<NewIntent, boolean>(async (list) => {
     const written = await this.intents.insertMany(list, this.clock.now());
     return list.map((i) => written.has(i.clientOrderId));
+  });
+
+  /** sent marks, written in groups for the same reason */
+  private readonly sentMarks = new GroupWriter<{ clientOrderId: string; at: number }, void>(async (marks) => {
+    await this.intents.markSentMany(marks);
+    return marks.map(() => undefined);
   });
 
   /** orders sent and not yet answered */
@@ -107,7 +116,7 @@ export class OrderExecutor {
       this.inFlight -= 1;
       if (this.inFlight === 0) this.quiet?.release();
       void this.sendsSettled().then(() =>
-        this.intents.markSent(intent.clientOrderId, at).catch((e: unknown) => this.log.warn({ tag: intent.clientOrderId, err: String(e) }, 'could not mark an intent sent')),
+        this.sentMarks.add({ clientOrderId: intent.clientOrderId, at }).catch((e: unknown) => this.log.warn({ tag: intent.clientOrderId, err: String(e) }, 'could not mark an intent sent')),
       );
     };
     result.then(answered, answered);
@@ -153,7 +162,7 @@ export class OrderExecutor {
     const qty = rec.run.positionQuantity - rec.run.soldQuantity;
     if (qty <= 0) return null;
     const intent = this.intentFor(rec, 'EXIT', 1, qty, 'SELL (prepared when the position opened)');
-    const { created } = await this.intents.insert({ ...intent, id: randomUUID(), userId: rec.userId, strategyId: rec.run.strategyId }, this.clock.now());
+    const created = await this.prepared.add({ ...intent, id: randomUUID(), userId: rec.userId, strategyId: rec.run.strategyId });
     return created ? intent : null;
   }
 
@@ -166,14 +175,14 @@ export class OrderExecutor {
    * Drive a BUYING run until its entry is filled, refused or given up. `first` is an entry already
    * on its way (the fast path sent a prepared intent the moment the buy time came).
    */
-  async enter(rec: RunRecord, broker: Broker, breaker: CircuitBreaker, first?: { intent: OrderIntent; result: Promise<PlaceResult> }): Promise<void> {
+  async enter(rec: RunRecord, broker: Broker, breaker: CircuitBreaker, first?: { intent: OrderIntent; result: Promise<PlaceResult>; onWaiting?: () => void }): Promise<void> {
     const run = rec.run;
     const deadline = run.buyAt + this.o.entryGraceMs;
     let attempt: number;
     let transientFailures = 0;
     if (first) {
       attempt = first.intent.attempt;
-      const outcome = await this.onEntryResult(rec, broker, breaker, first.intent, await first.result);
+      const outcome = await this.onEntryResult(rec, broker, breaker, first.intent, await first.result, first.onWaiting);
       if (outcome === 'done') return;
       transientFailures += 1;
     } else {
@@ -240,14 +249,21 @@ export class OrderExecutor {
     this.hooks.alert(rec, 'EXIT_NEEDS_ATTENTION', `Could not sell ${s.filled} shares bought as the strategy was stopped; sell them at your broker`);
   }
 
-  /** What one entry send means: settled ('done'), or a transient failure the caller may retry. */
-  private async onEntryResult(rec: RunRecord, broker: Broker, breaker: CircuitBreaker, intent: OrderIntent, result: PlaceResult): Promise<'done' | 'retry'> {
+  /**
+   * What one entry send means: settled ('done'), or a transient failure the caller may retry.
+   * `onWaiting` is told before any wait on the broker begins (an order still working at the first
+   * look, a lookup after an unknown outcome, a retry).
+   */
+  private async onEntryResult(rec: RunRecord, broker: Broker, breaker: CircuitBreaker, intent: OrderIntent, result: PlaceResult, onWaiting?: () => void): Promise<'done' | 'retry'> {
     const run = rec.run;
     if (result.kind === 'ACCEPTED') {
       breaker.success();
       const o = await broker.findOrder({ tag: intent.clientOrderId }).catch(() => null);
       // A MARKET order is usually final at the first look: then one write records it, not two.
-      if (!o || o.status === 'PENDING') await this.intents.recordOutcome(intent.clientOrderId, { status: 'PENDING', brokerOrderId: result.brokerOrderId }, this.clock.now());
+      if (!o || o.status === 'PENDING') {
+        onWaiting?.();
+        await this.intents.recordOutcome(intent.clientOrderId, { status: 'PENDING', brokerOrderId: result.brokerOrderId }, this.clock.now());
+      }
       await this.settleEntry(rec, broker, o ?? pendingOrder(intent, result.brokerOrderId));
       return 'done';
     }
@@ -259,6 +275,8 @@ export class OrderExecutor {
       return 'done';
     }
     breaker.failure();
+    // Lookups and retries wait on the broker: no slot is held through them.
+    onWaiting?.();
     if (result.kind === 'AMBIGUOUS') {
       this.log.warn({ runId: run.id, tag: intent.clientOrderId, cause: result.cause }, 'entry outcome unknown; looking it up by tag');
       const o = await this.lookup(broker, intent.clientOrderId, this.o.ambiguousLookups);

@@ -10,11 +10,13 @@ import type { BrokerDirectory } from '../ports/broker-directory';
 import { ENGINE_TOPIC, priceTopic, userTopic, type Bus } from '../ports/bus';
 import type { Clock } from '../ports/clock';
 import type { RuntimeState } from '../ports/runtime-state';
-import type { OrderIntentStore, RunRecord, RunStore, StrategyStore, StrategyWrite } from '../ports/strategy-store';
+import type { OrderIntentStore, RunRecord, RunStore, RunTransition, RunWriteResult, StrategyStore, StrategyWrite } from '../ports/strategy-store';
 import { CircuitBreaker } from './circuit-breaker';
 import { DueScheduler } from './due-scheduler';
 import { MarketHub, type HubAlert, type HubTick } from './market-hub';
 import { DEFAULT_EXECUTOR_OPTIONS, OrderExecutor, type ExecutorLog, type ExecutorOptions } from './order-executor';
+import { GroupWriter } from './group-writer';
+import { Semaphore } from './semaphore';
 import { StopLossBook } from './stop-loss-book';
 
 
@@ -38,6 +40,8 @@ export interface SupervisorOptions {
 
 /** Leases renewed per round trip in the periodic tick. */
 const LEASE_RENEW_GROUP = 500;
+/** Fast-path entries doing their post-send bookkeeping at once (see buyDue). */
+const ENTRY_BOOKKEEPING_SLOTS = 64;
 /** How long before a buy its broker connections are warmed a last time. */
 const REWARM_LEAD_MS = 1_000;
 /** A due batch this large keeps housekeeping away from its instant (see housekeepingWindow). */
@@ -100,6 +104,9 @@ export class RunSupervisor {
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly sessionChecks = new WeakMap<Broker, { at: number; state: Promise<SessionState> }>();
   private readonly scheduler: DueScheduler;
+  private readonly entryBookkeeping = new Semaphore(ENTRY_BOOKKEEPING_SLOTS);
+  /** run-only transitions of all runs, written in groups (thousands of fills land within seconds after a burst) */
+  private readonly transitions: GroupWriter<Omit<RunTransition, 'strategy'>, RunWriteResult | null>;
   private readonly hub: MarketHub;
   private readonly executor: OrderExecutor;
   private readonly o: SupervisorOptions;
@@ -117,6 +124,7 @@ export class RunSupervisor {
   ) {
     this.o = { ...DEFAULT_SUPERVISOR_OPTIONS, ...options };
     this.scheduler = new DueScheduler(d.clock);
+    this.transitions = new GroupWriter((list) => d.runs.applyTransitions(list));
     this.hub = new MarketHub(d.directory, d.clock, (t) => this.onTick(t), (a) => this.onFeedAlert(a), { staleMs: this.o.feedStaleMs });
     this.executor = new OrderExecutor(
       d.intents,
@@ -407,6 +415,7 @@ export class RunSupervisor {
       t.driving = true;
       const result = this.executor.send(broker, prepared);
       void (async () => {
+        let release: (() => void) | undefined;
         try {
           // The phase change is written once the broker has answered and the burst's other orders
           // are out, so the database work never competes with orders still queued for a connection. A crash before
@@ -414,16 +423,22 @@ export class RunSupervisor {
           await result.catch(() => undefined);
           await this.scheduler.idle();
           await this.executor.sendsSettled();
+          // Runs get through their bookkeeping a bounded number at a time, each to the end: ten
+          // thousand runs all queueing their writes at once would arm every stop-loss only when the
+          // last write lands. An order still working at the first look gives its slot back.
+          release = await this.entryBookkeeping.acquire();
           const rec = await this.apply(runId, due);
           if (!rec || rec.run.phase !== 'BUYING') {
             this.d.log.warn({ runId, phase: rec?.run.phase }, 'the run changed while its entry was on the wire; undoing the entry');
+            release();
             await this.executor.flattenOrphanEntry(t.rec, broker, prepared, result);
             return;
           }
-          await this.executor.enter(rec, broker, breaker, { intent: prepared, result });
+          await this.executor.enter(rec, broker, breaker, { intent: prepared, result, onWaiting: release });
         } catch (e) {
           this.d.log.error({ runId, err: e instanceof Error ? e.message : String(e) }, 'fast entry failed');
         } finally {
+          release?.();
           t.driving = false;
         }
       })();
@@ -627,10 +642,8 @@ export class RunSupervisor {
           throw e;
         }
         const strategy = isTerminalPhase(next.run.phase) ? await this.strategyWriteFor(rec, next.run, now) : undefined;
-        const written = await this.d.runs.applyTransition(
-          { run: next.run, expectedVersion: rec.version, nextActionAt: nextActionAt(next.run), events: [next.event], ...(strategy ? { strategy: strategy.write } : {}) },
-          now,
-        );
+        const change = { run: next.run, expectedVersion: rec.version, nextActionAt: nextActionAt(next.run), events: [next.event] };
+        const written = strategy ? await this.d.runs.applyTransition({ ...change, strategy: strategy.write }, now) : await this.transitions.add(change);
         if (!written) {
           const fresh = await this.d.runs.get(runId);
           if (!fresh) return null;

@@ -150,6 +150,12 @@ export interface RunStore {
    * nothing written.
    */
   applyTransition(t: RunTransition, at: number): Promise<RunWriteResult | null>;
+  /**
+   * Many runs' transitions without strategy writes, in one write: each one is its own
+   * compare-and-set (null for a version conflict, with nothing written for that run), answered in
+   * order. For the engine after a burst, when thousands of fills land within seconds.
+   */
+  applyTransitions(list: ReadonlyArray<Omit<RunTransition, 'strategy'>>): Promise<Array<RunWriteResult | null>>;
 }
 
 export interface OrderIntentRecord extends OrderIntent {
@@ -188,6 +194,8 @@ export interface OrderIntentStore {
   recordOutcome(clientOrderId: string, outcome: OrderOutcome, at: number): Promise<OrderIntentRecord | null>;
   /** The order is leaving for the broker now (intents written ahead of time are not orders until then). */
   markSent(clientOrderId: string, at: number): Promise<void>;
+  /** `markSent` for many orders in one write (the marks that follow a burst of thousands of orders). */
+  markSentMany(marks: ReadonlyArray<{ clientOrderId: string; at: number }>): Promise<void>;
   forRun(runId: string): Promise<OrderIntentRecord[]>;
   /** The owner's orders for one strategy, newest first: only intents that were actually sent. */
   listForStrategy(userId: string, strategyId: string, page: PageRequest): Promise<Page<OrderIntentRecord>>;

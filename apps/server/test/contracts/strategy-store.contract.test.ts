@@ -207,6 +207,10 @@ describe.each(engines)('strategy storage contract: $name', ({ open }) => {
     const r2 = await runs.applyTransition({ run: t2.run, expectedVersion: 2, nextActionAt: nextActionAt(t2.run), events: [t2.event] }, buyAt + 200);
     expect(r2?.run.run).toMatchObject({ phase: 'BOUGHT', positionQuantity: 10, entryPricePaise: 160_050 });
     expect(r2?.run.nextActionAt).toBe(r0.run.sellAt);
+    expect(r2?.strategy).toBeNull();
+    expect(r2?.events).toEqual([
+      { id: expect.any(String), strategyId: s.id, userId: o.userId, runId: r0.run.id, tradingDate: r0.run.tradingDate, scope: 'run', ts: buyAt + 200, from: 'BUYING', to: 'BOUGHT', cause: 'BUY_FILLED', details: t2.event.details },
+    ]);
 
     // A writer still holding version 2 loses and writes nothing.
     const late = transition(r1!.run.run, { type: 'ENTRY_FAILED', reason: 'x' }, buyAt + 300);
@@ -325,5 +329,39 @@ describe.each(engines)('strategy storage contract: $name', ({ open }) => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ clientOrderId: list[1]?.clientOrderId, status: 'PENDING', createdAt: T0 + 1, sentAt: null });
     expect((await intents.forRun(first.runId)).map((i) => i.clientOrderId)).toEqual([`${first.clientOrderId}z`]);
+    await intents.markSentMany([]);
+    await intents.markSentMany([
+      { clientOrderId: list[1]?.clientOrderId as string, at: T0 + 5 },
+      { clientOrderId: list[2]?.clientOrderId as string, at: T0 + 6 },
+      { clientOrderId: 'not-a-tag', at: T0 + 6 },
+    ]);
+    await intents.markSentMany([{ clientOrderId: list[1]?.clientOrderId as string, at: T0 + 50 }]); // the first mark stands
+    expect((await intents.forRun(list[1]?.runId as string))[0]?.sentAt).toBe(T0 + 5);
+    expect((await intents.forRun(list[2]?.runId as string))[0]?.sentAt).toBe(T0 + 6);
+  });
+
+  it('applies many run transitions in one call, each its own compare-and-set, in order', async () => {
+    const o = await owner();
+    const [a, b, c] = await Promise.all([1, 2, 3].map(async () => armed(await newStrategy(o))));
+    const buyAt = a!.run.buyAt;
+    const due = (r: RunRecord) => transition(r.run, { type: 'BUY_DUE', lastPricePaise: paise(160_000) }, buyAt);
+    const da = due(a!);
+    const fa = transition(da.run, { type: 'BUY_FILLED', filledQuantity: 10, averagePricePaise: paise(160_050) }, buyAt + 100);
+    const db = due(b!);
+    const dc = due(c!);
+    const results = await runs.applyTransitions([
+      { run: da.run, expectedVersion: 1, nextActionAt: nextActionAt(da.run), events: [da.event] },
+      { run: db.run, expectedVersion: 1, nextActionAt: nextActionAt(db.run), events: [db.event] },
+      { run: dc.run, expectedVersion: 7, nextActionAt: nextActionAt(dc.run), events: [dc.event] }, // stale: a conflict
+      { run: fa.run, expectedVersion: 2, nextActionAt: nextActionAt(fa.run), events: [fa.event] }, // the same run again, after its first
+    ]);
+    expect(results.map((r) => r?.run.run.phase ?? null)).toEqual(['BUYING', 'BUYING', null, 'BOUGHT']);
+    expect(results[3]?.run.version).toBe(3);
+    expect(results[0]?.events.map((e) => `${e.cause}:${e.userId === o.userId}:${e.runId === a!.run.id}`)).toEqual(['BUY_DUE:true:true']);
+    expect((await runs.get(c!.run.id))).toEqual(c);
+    expect((await runs.get(a!.run.id))?.run).toMatchObject({ phase: 'BOUGHT', entryPricePaise: 160_050 });
+    const log = await strategies.events(o.userId, a!.run.strategyId, { limit: 10 });
+    expect(log.items.filter((e) => e.scope === 'run').map((e) => e.cause)).toEqual(['BUY_FILLED', 'BUY_DUE', 'ARMED']);
+    expect(await runs.applyTransitions([])).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { InstrumentId } from '../../domain/instrument';
 import type { OrderIntent, OrderLeg, OrderStatus, Side } from '../../domain/order';
 import type { Paise } from '../../domain/price';
@@ -66,8 +66,10 @@ export class OrderIntentRepository implements OrderIntentStore {
   }
 
   async recordOutcome(clientOrderId: string, o: OrderOutcome, at: number): Promise<OrderIntentRecord | null> {
-    const updated = await this.db
-      .updateTable('order_intents')
+    // One statement: the update returns the row joined with its run's trading date.
+    const row = await this.db
+      .updateTable('order_intents as o')
+      .from('strategy_runs as r')
       .set({
         ...(o.status !== undefined && { status: o.status }),
         ...(o.brokerOrderId !== undefined && { broker_order_id: o.brokerOrderId }),
@@ -76,12 +78,12 @@ export class OrderIntentRepository implements OrderIntentStore {
         ...(o.message !== undefined && { message: o.message }),
         updated_at: new Date(at),
       })
-      .where('client_order_id', '=', clientOrderId)
-      .returning('id')
+      .whereRef('r.id', '=', 'o.run_id')
+      .where('o.client_order_id', '=', clientOrderId)
+      .returningAll('o')
+      .returning('r.trading_date')
       .executeTakeFirst();
-    if (!updated) return null;
-    const row = await this.select().where('o.id', '=', updated.id).executeTakeFirstOrThrow();
-    return toRecord(row);
+    return row ? toRecord(row) : null;
   }
 
   async forRun(runId: string): Promise<OrderIntentRecord[]> {
@@ -91,12 +93,15 @@ export class OrderIntentRepository implements OrderIntentStore {
   }
 
   async markSent(clientOrderId: string, at: number): Promise<void> {
-    await this.db
-      .updateTable('order_intents')
-      .set({ sent_at: new Date(at) })
-      .where('client_order_id', '=', clientOrderId)
-      .where('sent_at', 'is', null)
-      .execute();
+    await this.markSentMany([{ clientOrderId, at }]);
+  }
+
+  async markSentMany(marks: ReadonlyArray<{ clientOrderId: string; at: number }>): Promise<void> {
+    for (let from = 0; from < marks.length; from += INSERT_CHUNK) {
+      const values = sql.join(marks.slice(from, from + INSERT_CHUNK).map((m) => sql`(${m.clientOrderId}::text, ${new Date(m.at)}::timestamptz)`));
+      // The first mark stands: an order is sent once, a later mark of the same tag is a replay.
+      await sql`update order_intents o set sent_at = v.at from (values ${values}) as v(tag, at) where o.client_order_id = v.tag and o.sent_at is null`.execute(this.db);
+    }
   }
 
   async listForStrategy(userId: string, strategyId: string, page: PageRequest): Promise<Page<OrderIntentRecord>> {

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import type { InstrumentId } from '../../domain/instrument';
 import type { Paise } from '../../domain/price';
 import { RUN_PHASES, TERMINAL_PHASES, type ExitCause, type Run, type RunEventRecord, type RunPhase } from '../../domain/run-state-machine';
@@ -6,7 +6,7 @@ import type { RunArm, RunRecord, RunStore, RunTransition, RunWriteResult, Strate
 import { isUuid } from './broker-account-repository';
 import type { Db } from './database';
 import type { Database } from './schema';
-import { insertEvents, strategyEvent, writeStrategy, type EventInsert } from './strategy-repository';
+import { insertEvents, strategyEvent, toEventRecord, writeStrategy, type EventInsert, type EventRow } from './strategy-repository';
 
 type RunRow = Selectable<Database['strategy_runs']>;
 
@@ -90,6 +90,7 @@ export class RunRepository implements RunStore {
 
   async applyTransition(t: RunTransition, at: number): Promise<RunWriteResult | null> {
     if (!isUuid(t.run.id)) return null;
+    if (!t.strategy && t.events.length > 0) return (await this.applyTransitions([t]))[0] ?? null;
     try {
       return await this.db.transaction().execute(async (trx) => {
         const last = t.events[t.events.length - 1];
@@ -121,6 +122,120 @@ export class RunRepository implements RunStore {
       throw e;
     }
   }
+
+  /**
+   * Run-only transitions as ONE statement, however many: the compare-and-set updates and their
+   * events in data-modifying CTEs, atomic without BEGIN/COMMIT. Ten thousand fills after a burst
+   * cost a few dozen statements instead of forty thousand round trips.
+   */
+  async applyTransitions(list: ReadonlyArray<Omit<RunTransition, 'strategy'>>): Promise<Array<RunWriteResult | null>> {
+    const out: Array<RunWriteResult | null> = list.map(() => null);
+    // A run may appear once per statement (UPDATE … FROM would pick one of its rows at random);
+    // repeats go in a later statement, in order.
+    let rest = list.map((t, i) => ({ t, i })).filter(({ t }) => isUuid(t.run.id) && t.events.length > 0);
+    while (rest.length > 0) {
+      const seen = new Set<string>();
+      const now: typeof rest = [];
+      const later: typeof rest = [];
+      for (const x of rest) {
+        (seen.has(x.t.run.id) ? later : now).push(x);
+        seen.add(x.t.run.id);
+      }
+      for (let from = 0; from < now.length; from += TRANSITION_CHUNK) {
+        const part = now.slice(from, from + TRANSITION_CHUNK);
+        const written = await this.writeTransitions(part.map((x) => x.t));
+        part.forEach((x) => (out[x.i] = written.get(x.t.run.id) ?? null));
+      }
+      rest = later;
+    }
+    return out;
+  }
+
+  private async writeTransitions(list: ReadonlyArray<Omit<RunTransition, 'strategy'>>): Promise<Map<string, RunWriteResult>> {
+    const runRows = sql.join(
+      list.map((t) => {
+        const cols = transitionColumns(t);
+        return sql`(${t.run.id}::uuid, ${t.expectedVersion}::int, ${sql.join(RUN_SET_COLUMNS.map(([name, type]) => sql`${cols[name]}::${sql.raw(type)}`))})`;
+      }),
+    );
+    const names = RUN_SET_COLUMNS.map(([name]) => name);
+    const set = sql.join(names.map((n) => sql`${sql.ref(n)} = v.${sql.ref(n)}`));
+    // Events carry the run's identity, which the caller's run has (an update never changes it).
+    const eventRows = sql.join(list.flatMap((t) => t.events.map((e) => eventValues(runEvent({ run: t.run, userId: '', brokerAccountId: '', instrument: '' as InstrumentId, version: 0, nextActionAt: null, lastAction: null, createdAt: 0 }, e)))));
+    const { rows } = await sql<RunRow & { events_json: EventRow[] | null }>`
+      with v (id, expected, ${sql.join(names.map((n) => sql.ref(n)))}) as (values ${runRows}),
+      upd as (
+        update strategy_runs r set ${set} from v where r.id = v.id and r.version = v.expected returning r.*
+      ), ev as (
+        insert into strategy_events (strategy_id, run_id, user_id, scope, trading_date, ts, from_state, to_state, cause, details)
+        select e.strategy_id, e.run_id, upd.user_id, e.scope, e.trading_date, e.ts, e.from_state, e.to_state, e.cause, e.details
+        from (values ${eventRows}) as e(strategy_id, run_id, scope, trading_date, ts, from_state, to_state, cause, details, seq)
+        join upd on upd.id = e.run_id
+        order by e.seq
+        returning *
+      )
+      select upd.*, (select json_agg(ev.* order by ev.id) from ev where ev.run_id = upd.id) as events_json from upd`.execute(this.db);
+    const out = new Map<string, RunWriteResult>();
+    for (const { events_json: events, ...row } of rows) {
+      out.set(row.id, { run: toRunRecord(row as RunRow), strategy: null, events: (events ?? []).map(toEventRecord) });
+    }
+    return out;
+  }
+}
+
+/** Statements of applyTransitions carry at most this many runs (25 parameters each). */
+const TRANSITION_CHUNK = 500;
+
+/** The columns a transition sets, with their SQL types: VALUES has no column to infer them from. */
+const RUN_SET_COLUMNS = [
+  ['phase', 'text'],
+  ['quantity', 'int'],
+  ['stop_loss_paise', 'bigint'],
+  ['buy_at', 'timestamptz'],
+  ['sell_at', 'timestamptz'],
+  ['square_off_at', 'timestamptz'],
+  ['position_quantity', 'int'],
+  ['entry_price_paise', 'bigint'],
+  ['entry_broker_order_id', 'text'],
+  ['exit_cause', 'text'],
+  ['exit_decided_at', 'timestamptz'],
+  ['exit_attempt', 'int'],
+  ['exit_broker_order_id', 'text'],
+  ['sold_quantity', 'int'],
+  ['sold_value_paise', 'bigint'],
+  ['exit_price_paise', 'bigint'],
+  ['pnl_paise', 'bigint'],
+  ['last_price_paise', 'bigint'],
+  ['reason_code', 'text'],
+  ['reason', 'text'],
+  ['updated_at', 'timestamptz'],
+  ['last_action', 'text'],
+  ['next_action_at', 'timestamptz'],
+  ['version', 'int'],
+] as const;
+
+type RunSetColumn = (typeof RUN_SET_COLUMNS)[number][0];
+
+function transitionColumns(t: Omit<RunTransition, 'strategy'>): Record<RunSetColumn, unknown> {
+  const last = t.events[t.events.length - 1];
+  // runColumns spells out every mutable column, so each name of RUN_SET_COLUMNS has its value.
+  return {
+    ...runColumns(t.run),
+    last_action: last?.cause ?? null,
+    next_action_at: t.nextActionAt === null ? null : new Date(t.nextActionAt),
+    version: t.expectedVersion + 1,
+  } as Record<RunSetColumn, unknown>;
+}
+
+let eventSeq = 0;
+
+/**
+ * A run's event row in writeTransitions' VALUES list, less the owner (taken from the updated
+ * row), with a sequence number that keeps the events' ids in the order given.
+ */
+function eventValues(e: EventInsert) {
+  eventSeq += 1;
+  return sql`(${e.strategyId}::uuid, ${e.runId}::uuid, ${e.scope}::text, ${e.tradingDate}::text, ${new Date(e.ts)}::timestamptz, ${e.from}::text, ${e.to}::text, ${e.cause}::text, ${JSON.stringify(e.details)}::jsonb, ${eventSeq}::bigint)`;
 }
 
 function runEvent(r: RunRecord, e: RunEventRecord): EventInsert {

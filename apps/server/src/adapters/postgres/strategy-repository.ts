@@ -19,7 +19,7 @@ import type { Db } from './database';
 import type { Database } from './schema';
 
 type StrategyRow = Selectable<Database['strategies']>;
-type EventRow = Selectable<Database['strategy_events']>;
+export type EventRow = Selectable<Database['strategy_events']>;
 type Tx = Transaction<Database> | Db;
 
 /** An event row before its owner columns are known to the writer. */
@@ -217,7 +217,7 @@ export function toStrategyRecord(r: StrategyRow): StrategyRecord {
   };
 }
 
-function toEventRecord(r: EventRow): StrategyEventRecord {
+export function toEventRecord(r: EventRow): StrategyEventRecord {
   return {
     id: String(r.id),
     strategyId: r.strategy_id,

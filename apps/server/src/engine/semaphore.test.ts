@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { Semaphore } from './semaphore';
+
+describe('Semaphore', () => {
+  it('lets `size` holders in, queues the rest in order, and counts a repeated release once', async () => {
+    const s = new Semaphore(2);
+    const order: number[] = [];
+    const a = await s.acquire();
+    const b = await s.acquire();
+    const waiting = [3, 4].map((n) => s.acquire().then((release) => (order.push(n), release)));
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual([]);
+    a();
+    a(); // a second release of the same slot changes nothing
+    const c = await waiting[0];
+    expect(order).toEqual([3]);
+    expect(s.inUse).toBe(2);
+    b();
+    const d = await waiting[1];
+    expect(order).toEqual([3, 4]);
+    c?.();
+    d?.();
+    expect(s.inUse).toBe(0);
+  });
+});
