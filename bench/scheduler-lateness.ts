@@ -54,6 +54,20 @@ async function milestones(b: BenchDatabase, strategies: BenchStrategy[], runOf: 
   return { dueMs, intentMs };
 }
 
+/** When half and then all `n` runs had their fill confirmed and their stop armed (BOUGHT), in ms after `buyAt`. */
+async function untilBought(b: BenchDatabase, n: number, buyAt: number): Promise<{ half: number; all: number }> {
+  let half = NaN;
+  const end = Date.now() + 120_000;
+  while (Date.now() < end) {
+    const row = await b.db.selectFrom('strategy_runs').select((eb) => eb.fn.countAll<number>().as('c')).where('phase', '=', 'BOUGHT').executeTakeFirstOrThrow();
+    const bought = Number(row.c);
+    if (Number.isNaN(half) && bought >= n / 2) half = Date.now() - buyAt;
+    if (bought >= n) return { half, all: Date.now() - buyAt };
+    await sleep(250);
+  }
+  return { half, all: NaN };
+}
+
 /**
  * `scheduler.single`: one BUY at a time, `runs` runs `gapMs` apart (each with its own prewarm),
  * through the real engine on the real SystemClock. Lateness = arrival at the sim − buy time.
@@ -118,7 +132,7 @@ export async function schedulerBurst(o: { users?: number; perUser?: number } = {
     const tenants = await seedTenants(b, await kiteLoginAll(sim), sim.apps);
     // Arming 10k runs takes a while; the shared buy second is set far enough ahead that all are
     // armed before their prewarm (checked below, the benchmark refuses to report otherwise).
-    const armLeadMs = 8_000 + n * 3;
+    const armLeadMs = 8_000 + n * 5;
     const buyAt = Math.ceil((Date.now() + armLeadMs + PREWARM_MS) / 1000) * 1000;
     const strategies = await seedStrategies(
       b,
@@ -142,6 +156,7 @@ export async function schedulerBurst(o: { users?: number; perUser?: number } = {
     const cpu = process.cpuUsage(cpu0);
     await profile.stop();
     const sim1 = await sim.stats();
+    const armedStops = await untilBought(b, n, buyAt);
     const orders = await sim.control.orders();
     const m = matchEntries(strategies, runOf, orders);
     const ms = await milestones(b, strategies, runOf);
@@ -158,6 +173,8 @@ export async function schedulerBurst(o: { users?: number; perUser?: number } = {
       .add('missing', m.missing, 'orders', n)
       .add('duplicates', m.duplicates, 'orders', n)
       .add('rejected_at_sim', orders.filter((x) => x.side === 'BUY' && x.status === 'REJECTED').length, 'orders', n)
+      .add('stop_loss_armed_half', armedStops.half, 'ms', n)
+      .add('stop_loss_armed_all', armedStops.all, 'ms', n)
       .add('arm_rate', (n * 1000) / (armedAt - armStart), 'runs/s', n)
       .add('engine_cpu_during_burst', (cpu.user + cpu.system) / 1000, 'ms', n)
       .add('sim_cpu_during_burst', sim1.cpuUserMs + sim1.cpuSystemMs - sim0.cpuUserMs - sim0.cpuSystemMs, 'ms', n)
@@ -168,6 +185,7 @@ export async function schedulerBurst(o: { users?: number; perUser?: number } = {
       notes: [
         `${users} users × ${perUser} strategies, one shared buy second; each user has their own Kite app and account at the sim (createZerodhaSim apps option), logged in through the sim's redirect login. PostgreSQL (production pool size), Redis runtime + bus.`,
         `Run phases afterwards: ${[...byPhase].map(([k, v]) => `${k}: ${v}`).join('; ')}.`,
+        'stop_loss_armed_half/_all: ms after the buy time until half / all of the runs were BOUGHT (fill confirmed, position in the stop-loss book), polled every 250 ms for at most 120 s.',
         'CPU rows: engine process and sim process CPU time from 0.5 s before the buy until every BUY arrived (2 cores shared with PostgreSQL and Redis).',
         ...logs.samples.map((s) => `log: ${s}`),
       ],
