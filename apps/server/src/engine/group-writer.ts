@@ -39,7 +39,16 @@ export class GroupWriter<T, R> {
       const results = await this.write(batch.map((b) => b.item));
       batch.forEach((b, i) => b.resolve(results[i] as R));
     } catch (e) {
-      for (const b of batch) b.reject(e);
+      if (batch.length === 1) (batch[0] as (typeof batch)[number]).reject(e);
+      // One bad item (or a dropped connection) must not fail the whole group: each is tried alone.
+      else
+        for (const b of batch) {
+          try {
+            b.resolve((await this.write([b.item]))[0] as R);
+          } catch (one) {
+            b.reject(one);
+          }
+        }
     } finally {
       this.writing = false;
       this.kick();

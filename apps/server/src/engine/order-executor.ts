@@ -78,7 +78,8 @@ export class OrderExecutor {
    */
   private readonly prepared = new GroupWriter<NewIntent, boolean>(async (list) => {
     const written = await this.intents.insertMany(list, this.clock.now());
-    return list.map((i) => written.has(i.clientOrderId));
+    // A tag asked for twice in one group was written once: only its first asker owns the send.
+    return list.map((i) => written.delete(i.clientOrderId));
   });
 
   /** sent marks, written in groups for the same reason */

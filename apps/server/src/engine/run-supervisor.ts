@@ -48,6 +48,10 @@ const REWARM_LEAD_MS = 1_000;
 const LARGE_BATCH = 100;
 const HOUSEKEEPING_CLEARANCE_MS = 1_500;
 const HOUSEKEEPING_MAX_WAIT_MS = 4_000;
+/** Events written at once, never through the grouped writer (see apply). */
+const URGENT_EVENTS = new Set<RunEvent['type']>(['STOP_LOSS_HIT', 'USER_STOP', 'SELL_TIME_DUE', 'SQUARE_OFF_DUE']);
+/** A run whose lease cannot be renewed is let go this long before the lease would lapse. */
+const LEASE_SAFETY_MS = 2_000;
 
 export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
   entryGraceMs: 5_000,
@@ -85,6 +89,8 @@ interface Tracked {
   exitPrepared: boolean;
   /** an executor loop is driving this run's order */
   driving: boolean;
+  /** when this engine's lease on the run runs out unless renewed (epoch ms, wall clock) */
+  leaseUntil: number;
 }
 
 /**
@@ -110,9 +116,10 @@ export class RunSupervisor {
   private readonly hub: MarketHub;
   private readonly executor: OrderExecutor;
   private readonly o: SupervisorOptions;
-  private rescanTimer: NodeJS.Timeout | null = null;
+  private readonly timers: NodeJS.Timeout[] = [];
+  /** housekeeping chores in progress, by kind */
+  private readonly chores = new Map<'renew' | 'rescan', Promise<void>>();
   private rescans = 0;
-  private ticking = false;
   /** this process's identity in run leases */
   readonly owner = crypto.randomUUID();
   private unsubscribe: (() => void) | null = null;
@@ -140,13 +147,17 @@ export class RunSupervisor {
     this.hub.start();
     this.unsubscribe = await this.d.bus.subscribe(ENGINE_TOPIC, (m) => void this.onCommand(m));
     await this.rescan(undefined);
-    this.rescanTimer = setInterval(() => void this.tick(), this.o.rescanEveryMs);
-    this.rescanTimer.unref();
+    // Renewal and rescans on their own timers: a long rescan must never push a renewal past the lease.
+    this.timers.push(setInterval(() => void this.housekeeping('renew', () => this.renewLeases()), this.o.rescanEveryMs));
+    this.timers.push(setInterval(() => void this.housekeeping('rescan', () => this.periodicRescan()), this.o.rescanEveryMs));
+    for (const t of this.timers) t.unref();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.rescanTimer) clearInterval(this.rescanTimer);
+    for (const t of this.timers) clearInterval(t);
+    // A renewal still running would take back the leases handed back below.
+    await Promise.allSettled([...this.chores.values()]);
     // Hand the runs back at once, so a peer engine need not wait for the leases to lapse.
     await Promise.all([...this.live.keys()].map((id) => this.d.runtime.release(`run:${id}`, this.owner).catch(() => undefined)));
     this.unsubscribe?.();
@@ -160,19 +171,18 @@ export class RunSupervisor {
     return this.live.size;
   }
 
-  /**
-   * Every few seconds: renew the leases of the runs we hold (dropping any we lost), pick up runs
-   * due soon, and now and then look at every open run, which is how a run whose engine died (a
-   * position being watched for its stop-loss, say) finds a new engine.
-   */
-  private async tick(): Promise<void> {
-    if (this.stopped || this.ticking) return;
-    this.ticking = true;
-    try {
+  /** One chore of each kind at a time; a tick that finds its chore still running is skipped. */
+  private async housekeeping(kind: 'renew' | 'rescan', chore: () => Promise<void>): Promise<void> {
+    if (this.stopped || this.chores.has(kind)) return;
+    const running = (async () => {
       await this.housekeepingWindow();
-      await this.renewAndRescan();
+      if (!this.stopped) await chore();
+    })();
+    this.chores.set(kind, running);
+    try {
+      await running;
     } finally {
-      this.ticking = false;
+      this.chores.delete(kind);
     }
   }
 
@@ -190,23 +200,38 @@ export class RunSupervisor {
     }
   }
 
-  private async renewAndRescan(): Promise<void> {
-    // Renewed a group per round trip: one at a time, ten thousand leases would take seconds.
+  /**
+   * Renew the leases of the runs we hold, a group per round trip, and let go of any another engine
+   * holds now. When the renewal itself fails (runtime state unreachable), a run is kept only until
+   * its last lease runs out: after that another engine may hold it, and two engines must never act
+   * on one run.
+   */
+  private async renewLeases(): Promise<void> {
     const held = [...this.live];
-    for (let i = 0; i < held.length; i += LEASE_RENEW_GROUP) {
+    for (let i = 0; i < held.length && !this.stopped; i += LEASE_RENEW_GROUP) {
       const group = held.slice(i, i + LEASE_RENEW_GROUP);
-      // Unreachable runtime state is not a lost lease: nobody else can take a run over meanwhile,
-      // and letting go would leave open positions unwatched.
-      const kept = await this.d.runtime.claimMany(group.map(([id]) => `run:${id}`), this.owner, this.o.leaseMs).catch((e: unknown) => {
-        this.d.log.warn({ err: String(e) }, 'could not renew run leases; keeping the runs');
-        return group.map(() => true);
-      });
+      const asked = Date.now();
+      let renewed: boolean[] | null = null;
+      try {
+        renewed = await this.d.runtime.claimMany(group.map(([id]) => `run:${id}`), this.owner, this.o.leaseMs);
+      } catch (e) {
+        this.d.log.warn({ err: String(e) }, 'could not renew run leases');
+      }
       group.forEach(([id, t], k) => {
-        if (kept[k] || this.live.get(id) !== t) return;
-        this.d.log.warn({ runId: id }, 'lost the lease on a run to another engine; letting go of it');
+        if (this.live.get(id) !== t) return;
+        if (renewed?.[k]) {
+          t.leaseUntil = Math.max(t.leaseUntil, asked + this.o.leaseMs);
+          return;
+        }
+        // Not renewed this time: kept only while the last lease still holds, with a margin.
+        if (!renewed && Date.now() < t.leaseUntil - LEASE_SAFETY_MS) return;
+        this.d.log.warn({ runId: id }, 'no longer holding the lease on a run; letting go of it');
         this.forget(t);
       });
     }
+  }
+
+  private async periodicRescan(): Promise<void> {
     this.rescans += 1;
     const full = this.rescans % Math.max(1, Math.round(this.o.leaseMs / this.o.rescanEveryMs)) === 0;
     await this.rescan(full ? undefined : this.d.clock.now() + 2 * this.o.prewarmMs + this.o.rescanEveryMs);
@@ -247,8 +272,9 @@ export class RunSupervisor {
     const existing = this.live.get(rec.run.id);
     if (existing && existing.rec.version >= rec.version) return;
     // Only the engine holding a run's lease acts on it.
+    const asked = Date.now();
     if (!existing && !isTerminalPhase(rec.run.phase) && !(await this.claim(rec.run.id))) return;
-    const t: Tracked = existing ?? { rec, kind, watching: false, driving: false, prewarmed: null, prepared: null, exitIntent: null, broker: null, exitPrepared: false };
+    const t: Tracked = existing ?? { rec, kind, watching: false, driving: false, prewarmed: null, prepared: null, exitIntent: null, broker: null, exitPrepared: false, leaseUntil: asked + this.o.leaseMs };
     t.rec = rec;
     this.live.set(rec.run.id, t);
     this.plan(t);
@@ -643,7 +669,9 @@ export class RunSupervisor {
         }
         const strategy = isTerminalPhase(next.run.phase) ? await this.strategyWriteFor(rec, next.run, now) : undefined;
         const change = { run: next.run, expectedVersion: rec.version, nextActionAt: nextActionAt(next.run), events: [next.event] };
-        const written = strategy ? await this.d.runs.applyTransition({ ...change, strategy: strategy.write }, now) : await this.transitions.add(change);
+        // Exit decisions never queue behind the bulk bookkeeping of other runs' fills.
+        const written =
+          strategy || URGENT_EVENTS.has(event.type) ? await this.d.runs.applyTransition({ ...change, ...(strategy ? { strategy: strategy.write } : {}) }, now) : await this.transitions.add(change);
         if (!written) {
           const fresh = await this.d.runs.get(runId);
           if (!fresh) return null;

@@ -129,10 +129,11 @@ export class RunRepository implements RunStore {
    * cost a few dozen statements instead of forty thousand round trips.
    */
   async applyTransitions(list: ReadonlyArray<Omit<RunTransition, 'strategy'>>): Promise<Array<RunWriteResult | null>> {
+    if (list.some((t) => t.events.length === 0)) throw new Error('a run transition records at least one event');
     const out: Array<RunWriteResult | null> = list.map(() => null);
     // A run may appear once per statement (UPDATE … FROM would pick one of its rows at random);
     // repeats go in a later statement, in order.
-    let rest = list.map((t, i) => ({ t, i })).filter(({ t }) => isUuid(t.run.id) && t.events.length > 0);
+    let rest = list.map((t, i) => ({ t, i })).filter(({ t }) => isUuid(t.run.id));
     while (rest.length > 0) {
       const seen = new Set<string>();
       const now: typeof rest = [];

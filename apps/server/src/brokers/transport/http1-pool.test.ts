@@ -151,6 +151,21 @@ describe('Http1Pool', () => {
     expect(s.connections()).toBe(1);
   });
 
+  it('a request that got its connection with too little time left is not written: connect failure', async () => {
+    const seen: string[] = [];
+    const s = await serve((req, res) => {
+      seen.push(String(req.url));
+      if (req.url === '/slow') setTimeout(() => res.end('slow'), 300);
+      else res.end('ok');
+    });
+    const p = pool(1);
+    const slow = get(p, `${s.url}/slow`, 2_000);
+    // 500 ms to live, 300 of them spent waiting: less than half is left, so it never goes out.
+    expect(await failure(get(p, `${s.url}/late`, 500))).toBe('connect');
+    await slow;
+    expect(seen).toEqual(['/slow']);
+  });
+
   it('a connection the server drops mid-answer is a reset (the request may have arrived)', async () => {
     const s = await serve((req) => req.socket.destroy());
     expect(await failure(get(pool(), `${s.url}/x`))).toBe('reset');

@@ -3,6 +3,9 @@ import tls from 'node:tls';
 import { Http1ResponseParser, type Http1Response } from './http1-response-parser';
 import { TransportError } from './transport-error';
 
+/** A request that waited for a connection is written only with this much (or half its timeout) left. */
+const MIN_SEND_BUDGET_MS = 1_000;
+
 export interface Http1PoolOptions {
   /** most open connections per origin */
   connections: number;
@@ -121,6 +124,7 @@ class Http1Connection {
 /** The connections to one origin: idle ones reused newest first, a bounded number in all. */
 class OriginPool {
   private readonly idle: Http1Connection[] = [];
+  private readonly all = new Set<Http1Connection>();
   private readonly waiters: Waiter[] = [];
   private opening = 0;
   private open = 0;
@@ -174,8 +178,10 @@ class OriginPool {
   }
 
   close(): void {
-    for (const c of this.idle.splice(0)) c.destroy();
+    this.idle.length = 0;
     for (const w of this.waiters.splice(0)) w.reject(new TransportError('connect', 'client closed'));
+    // Busy ones too: shutdown must not wait for an answer that may take a minute.
+    for (const c of [...this.all]) c.destroy();
   }
 
   private connect(): Promise<Http1Connection> {
@@ -183,10 +189,17 @@ class OriginPool {
     const port = Number(this.url.port) || (this.url.protocol === 'https:' ? 443 : 80);
     const host = this.url.hostname.replace(/^\[|\]$/g, '');
     return new Promise<Http1Connection>((resolve, reject) => {
-      const socket =
-        this.url.protocol === 'https:'
-          ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] })
-          : net.connect({ host, port });
+      let socket: net.Socket;
+      try {
+        socket =
+          this.url.protocol === 'https:'
+            ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] })
+            : net.connect({ host, port });
+      } catch (e) {
+        this.opening -= 1;
+        reject(new TransportError('connect', `could not connect: ${e instanceof Error ? e.message : String(e)}`));
+        return;
+      }
       const ready = this.url.protocol === 'https:' ? 'secureConnect' : 'connect';
       const timer = setTimeout(() => socket.destroy(new Error(`connect timeout after ${this.o.connectTimeoutMs} ms`)), this.o.connectTimeoutMs);
       const failed = (e: Error): void => {
@@ -202,12 +215,13 @@ class OriginPool {
         socket.off('error', failed);
         this.opening -= 1;
         this.open += 1;
-        resolve(
-          new Http1Connection(socket, () => {
-            this.open -= 1;
-            this.refill();
-          }),
-        );
+        const c = new Http1Connection(socket, () => {
+          this.open -= 1;
+          this.all.delete(c);
+          this.refill();
+        });
+        this.all.add(c);
+        resolve(c);
       });
     });
   }
@@ -249,9 +263,16 @@ export class Http1Pool {
     const pool = this.pool(req.url);
     const deadline = Date.now() + req.timeoutMs;
     const exchange = async (c: Http1Connection): Promise<Http1Response> => {
+      const left = deadline - Date.now();
+      if (left < Math.min(MIN_SEND_BUDGET_MS, req.timeoutMs / 2)) {
+        // Written with almost no time left, an order would time out as "unknown" though it went
+        // out: better to say truthfully that it never left.
+        pool.release(c, null);
+        throw new TransportError('connect', `no connection free in time (${req.timeoutMs - left} ms waited)`);
+      }
       let res: Http1Response | null = null;
       try {
-        res = await c.request(wire, req.method === 'HEAD', Math.max(1, deadline - Date.now()));
+        res = await c.request(wire, req.method === 'HEAD', left);
         return res;
       } finally {
         pool.release(c, res);
