@@ -162,7 +162,8 @@ export class RunRepository implements RunStore {
     const names = RUN_SET_COLUMNS.map(([name]) => name);
     const set = sql.join(names.map((n) => sql`${sql.ref(n)} = v.${sql.ref(n)}`));
     // Events carry the run's identity, which the caller's run has (an update never changes it).
-    const eventRows = sql.join(list.flatMap((t) => t.events.map((e) => eventValues(runEvent({ run: t.run, userId: '', brokerAccountId: '', instrument: '' as InstrumentId, version: 0, nextActionAt: null, lastAction: null, createdAt: 0 }, e)))));
+    const eventInserts = list.flatMap((t) => t.events.map((e) => runEvent({ run: t.run, userId: '', brokerAccountId: '', instrument: '' as InstrumentId, version: 0, nextActionAt: null, lastAction: null, createdAt: 0 }, e)));
+    const eventRows = sql.join(eventInserts.map((e, seq) => eventValues(e, seq)));
     const { rows } = await sql<RunRow & { events_json: EventRow[] | null }>`
       with v (id, expected, ${sql.join(names.map((n) => sql.ref(n)))}) as (values ${runRows}),
       upd as (
@@ -228,15 +229,12 @@ function transitionColumns(t: Omit<RunTransition, 'strategy'>): Record<RunSetCol
   } as Record<RunSetColumn, unknown>;
 }
 
-let eventSeq = 0;
-
 /**
  * A run's event row in writeTransitions' VALUES list, less the owner (taken from the updated
  * row), with a sequence number that keeps the events' ids in the order given.
  */
-function eventValues(e: EventInsert) {
-  eventSeq += 1;
-  return sql`(${e.strategyId}::uuid, ${e.runId}::uuid, ${e.scope}::text, ${e.tradingDate}::text, ${new Date(e.ts)}::timestamptz, ${e.from}::text, ${e.to}::text, ${e.cause}::text, ${JSON.stringify(e.details)}::jsonb, ${eventSeq}::bigint)`;
+function eventValues(e: EventInsert, seq: number) {
+  return sql`(${e.strategyId}::uuid, ${e.runId}::uuid, ${e.scope}::text, ${e.tradingDate}::text, ${new Date(e.ts)}::timestamptz, ${e.from}::text, ${e.to}::text, ${e.cause}::text, ${JSON.stringify(e.details)}::jsonb, ${seq}::int)`;
 }
 
 function runEvent(r: RunRecord, e: RunEventRecord): EventInsert {
