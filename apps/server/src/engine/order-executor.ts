@@ -5,11 +5,9 @@ import type { Paise } from '../domain/price';
 import type { Run, RunEvent } from '../domain/run-state-machine';
 import type { Broker } from '../ports/broker';
 import type { Clock } from '../ports/clock';
-import type { OrderIntentRecord, OrderIntentStore, RunRecord } from '../ports/strategy-store';
+import type { NewOrderIntent, OrderIntentRecord, OrderIntentStore, RunRecord } from '../ports/strategy-store';
 import type { CircuitBreaker } from './circuit-breaker';
 import { GroupWriter } from './group-writer';
-
-type NewIntent = OrderIntent & { id: string; userId: string; strategyId: string };
 
 export interface ExecutorLog {
   info(obj: object, msg: string): void;
@@ -76,7 +74,7 @@ export class OrderExecutor {
    * Intents written ahead of their send (entries at prewarm, exits when the position opens):
    * thousands come due within seconds of each other, so they are written in groups.
    */
-  private readonly prepared = new GroupWriter<NewIntent, boolean>(async (list) => {
+  private readonly prepared = new GroupWriter<NewOrderIntent, boolean>(async (list) => {
     const written = await this.intents.insertMany(list, this.clock.now());
     // A tag asked for twice in one group was written once: only its first asker owns the send.
     return list.map((i) => written.delete(i.clientOrderId));

@@ -176,6 +176,9 @@ export interface OrderIntentRecord extends OrderIntent {
 
 export type OrderOutcome = Partial<Pick<OrderIntentRecord, 'status' | 'brokerOrderId' | 'filledQuantity' | 'averagePricePaise' | 'message'>>;
 
+/** An intent about to be written: the order, plus its row id and owners. */
+export type NewOrderIntent = OrderIntent & { id: string; userId: string; strategyId: string };
+
 export interface OrderIntentStore {
   /**
    * Written before the order is sent. When (run, leg, attempt) or the client order id already
@@ -183,14 +186,14 @@ export interface OrderIntentStore {
    * earlier attempt may have reached the broker, so the caller must look it up by tag first.
    */
   insert(
-    i: OrderIntent & { id: string; userId: string; strategyId: string },
+    i: NewOrderIntent,
     at: number,
   ): Promise<{ created: boolean; intent: OrderIntentRecord }>;
   /**
    * `insert` for many intents in one write, for intents prepared ahead of time in bulk. Returns
    * the client order ids this call wrote; an intent left out already existed (see `insert`).
    */
-  insertMany(list: ReadonlyArray<OrderIntent & { id: string; userId: string; strategyId: string }>, at: number): Promise<Set<string>>;
+  insertMany(list: readonly NewOrderIntent[], at: number): Promise<Set<string>>;
   recordOutcome(clientOrderId: string, outcome: OrderOutcome, at: number): Promise<OrderIntentRecord | null>;
   /** The order is leaving for the broker now (intents written ahead of time are not orders until then). */
   markSent(clientOrderId: string, at: number): Promise<void>;

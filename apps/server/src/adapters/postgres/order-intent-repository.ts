@@ -1,22 +1,21 @@
 import { sql, type Selectable } from 'kysely';
 import type { InstrumentId } from '../../domain/instrument';
-import type { OrderIntent, OrderLeg, OrderStatus, Side } from '../../domain/order';
+import type { OrderLeg, OrderStatus, Side } from '../../domain/order';
 import type { Paise } from '../../domain/price';
-import type { OrderIntentRecord, OrderIntentStore, OrderOutcome, Page, PageRequest } from '../../ports/strategy-store';
+import type { NewOrderIntent, OrderIntentRecord, OrderIntentStore, OrderOutcome, Page, PageRequest } from '../../ports/strategy-store';
 import { isUuid } from './broker-account-repository';
 import type { Db } from './database';
 import type { Database } from './schema';
 import { decodeTimeCursor, encodeTimeCursor, pageOf } from './strategy-repository';
 
 type Row = Selectable<Database['order_intents']> & { trading_date: string };
-type NewIntent = OrderIntent & { id: string; userId: string; strategyId: string };
 
 const INSERT_CHUNK = 1_000;
 
 export class OrderIntentRepository implements OrderIntentStore {
   constructor(private readonly db: Db) {}
 
-  async insert(i: NewIntent, at: number): Promise<{ created: boolean; intent: OrderIntentRecord }> {
+  async insert(i: NewOrderIntent, at: number): Promise<{ created: boolean; intent: OrderIntentRecord }> {
     const created = await this.insertMany([i], at);
     const existing = await this.select()
       .where((eb) =>
@@ -30,7 +29,7 @@ export class OrderIntentRepository implements OrderIntentStore {
     return { created: created.has(i.clientOrderId), intent: toRecord(existing) };
   }
 
-  async insertMany(list: readonly NewIntent[], at: number): Promise<Set<string>> {
+  async insertMany(list: readonly NewOrderIntent[], at: number): Promise<Set<string>> {
     const written = new Set<string>();
     const ts = new Date(at);
     // 15 parameters a row keeps a chunk far below PostgreSQL's 65,535 bind parameters.

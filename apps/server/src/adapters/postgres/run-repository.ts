@@ -93,15 +93,9 @@ export class RunRepository implements RunStore {
     if (!t.strategy && t.events.length > 0) return (await this.applyTransitions([t]))[0] ?? null;
     try {
       return await this.db.transaction().execute(async (trx) => {
-        const last = t.events[t.events.length - 1];
         const row = await trx
           .updateTable('strategy_runs')
-          .set({
-            ...runColumns(t.run),
-            ...(last && { last_action: last.cause }),
-            next_action_at: t.nextActionAt === null ? null : new Date(t.nextActionAt),
-            version: t.expectedVersion + 1,
-          })
+          .set(transitionColumns(t))
           .where('id', '=', t.run.id)
           .where('version', '=', t.expectedVersion)
           .returningAll()
@@ -155,15 +149,14 @@ export class RunRepository implements RunStore {
   private async writeTransitions(list: ReadonlyArray<Omit<RunTransition, 'strategy'>>): Promise<Map<string, RunWriteResult>> {
     const runRows = sql.join(
       list.map((t) => {
-        const cols = transitionColumns(t);
+        // Every transition here has an event, so every column of RUN_SET_COLUMNS has its value.
+        const cols = transitionColumns(t) as Record<RunSetColumn, unknown>;
         return sql`(${t.run.id}::uuid, ${t.expectedVersion}::int, ${sql.join(RUN_SET_COLUMNS.map(([name, type]) => sql`${cols[name]}::${sql.raw(type)}`))})`;
       }),
     );
     const names = RUN_SET_COLUMNS.map(([name]) => name);
     const set = sql.join(names.map((n) => sql`${sql.ref(n)} = v.${sql.ref(n)}`));
-    // Events carry the run's identity, which the caller's run has (an update never changes it).
-    const eventInserts = list.flatMap((t) => t.events.map((e) => runEvent({ run: t.run, userId: '', brokerAccountId: '', instrument: '' as InstrumentId, version: 0, nextActionAt: null, lastAction: null, createdAt: 0 }, e)));
-    const eventRows = sql.join(eventInserts.map((e, seq) => eventValues(e, seq)));
+    const eventRows = sql.join(list.flatMap((t) => t.events.map((e) => ({ run: t.run, e }))).map(({ run, e }, seq) => eventValues(run, e, seq)));
     const { rows } = await sql<RunRow & { events_json: EventRow[] | null }>`
       with v (id, expected, ${sql.join(names.map((n) => sql.ref(n)))}) as (values ${runRows}),
       upd as (
@@ -218,23 +211,24 @@ const RUN_SET_COLUMNS = [
 
 type RunSetColumn = (typeof RUN_SET_COLUMNS)[number][0];
 
-function transitionColumns(t: Omit<RunTransition, 'strategy'>): Record<RunSetColumn, unknown> {
+/** What a transition writes to its run's row: every mutable column, the last cause, the next due time, the version. */
+function transitionColumns(t: Omit<RunTransition, 'strategy'>) {
   const last = t.events[t.events.length - 1];
-  // runColumns spells out every mutable column, so each name of RUN_SET_COLUMNS has its value.
   return {
     ...runColumns(t.run),
-    last_action: last?.cause ?? null,
+    ...(last && { last_action: last.cause }),
     next_action_at: t.nextActionAt === null ? null : new Date(t.nextActionAt),
     version: t.expectedVersion + 1,
-  } as Record<RunSetColumn, unknown>;
+  };
 }
 
 /**
  * A run's event row in writeTransitions' VALUES list, less the owner (taken from the updated
- * row), with a sequence number that keeps the events' ids in the order given.
+ * row), with a sequence number that keeps the events' ids in the order given. The run's identity
+ * comes from the caller's run: an update never changes it.
  */
-function eventValues(e: EventInsert, seq: number) {
-  return sql`(${e.strategyId}::uuid, ${e.runId}::uuid, ${e.scope}::text, ${e.tradingDate}::text, ${new Date(e.ts)}::timestamptz, ${e.from}::text, ${e.to}::text, ${e.cause}::text, ${JSON.stringify(e.details)}::jsonb, ${seq}::int)`;
+function eventValues(run: Run, e: RunEventRecord, seq: number) {
+  return sql`(${run.strategyId}::uuid, ${run.id}::uuid, 'run'::text, ${run.tradingDate}::text, ${new Date(e.ts)}::timestamptz, ${e.from}::text, ${e.to}::text, ${e.cause}::text, ${JSON.stringify(e.details)}::jsonb, ${seq}::int)`;
 }
 
 function runEvent(r: RunRecord, e: RunEventRecord): EventInsert {
