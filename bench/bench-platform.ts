@@ -49,13 +49,14 @@ export interface KiteSimProcess {
   setPrice(id: string, paise: number): Promise<{ at: number }>;
   /** CPU, memory and order counts of the sim process, over IPC (cheap enough to poll during a burst, unlike the order list) */
   stats(): Promise<{ cpuUserMs: number; cpuSystemMs: number; rssMb: number; instruments: number; buys: number; sells: number }>;
+  /** start a CPU profile of the sim written to `file` (the window of interest), or stop it (null) */
+  profile(file: string | null): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startKiteSimProcess(o: { tickMs?: number; apps?: number } = {}): Promise<KiteSimProcess> {
   const child: ChildProcess = fork(new URL('./kite-sim-process.ts', import.meta.url).pathname, ['--tick-ms', String(o.tickMs ?? 250), '--apps', String(o.apps ?? 0)], {
-    // BENCH_SIM_CPU_PROFILE=<dir>: a V8 CPU profile of the sim's whole life, written there at exit.
-    execArgv: ['--import', 'tsx', ...(process.env.BENCH_SIM_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SIM_CPU_PROFILE}`] : [])],
+    execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pending = new Map<number, (v: unknown) => void>();
@@ -84,6 +85,7 @@ export async function startKiteSimProcess(o: { tickMs?: number; apps?: number } 
     ticks: (rate) => call({ type: 'ticks', rate }),
     setPrice: (id, paise) => call({ type: 'price', key: id, paise }),
     stats: () => call({ type: 'stats' }),
+    profile: (file) => call({ type: 'profile', file }),
     close: async () => {
       child.removeAllListeners('exit');
       const exited = new Promise((r) => child.once('exit', r));

@@ -2,11 +2,12 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 
 /**
- * With `BENCH_CPU_PROFILE=<file>`, a V8 CPU profile of the engine process over the measured window
- * only (not seeding or arming), for Chrome DevTools or any .cpuprofile viewer. Otherwise nothing.
+ * A V8 CPU profile of this process from now until `stop()`, written to `file` (for Chrome DevTools
+ * or any .cpuprofile viewer); nothing when no file is given. The benchmarks profile the measured
+ * window only, not seeding or arming: the engine with `BENCH_CPU_PROFILE=<file>`, the sim process
+ * with `BENCH_SIM_CPU_PROFILE=<file>`.
  */
-export async function startCpuProfile(): Promise<{ stop(): Promise<void> }> {
-  const file = process.env.BENCH_CPU_PROFILE;
+export async function startCpuProfile(file: string | undefined = process.env.BENCH_CPU_PROFILE): Promise<{ stop(): Promise<void> }> {
   if (!file) return { stop: async () => undefined };
   const session = new Session();
   session.connect();

@@ -1,3 +1,4 @@
+import { startCpuProfile } from './cpu-profile';
 import { createZerodhaSim, kiteSimApps, startSim, type BrokerSimModule, type SimContext } from '@ats/broker-sims';
 
 /**
@@ -58,7 +59,10 @@ function pump(): void {
 type Msg =
   | { id: number; type: 'ticks'; rate: number }
   | { id: number; type: 'price'; key: string; paise: number }
-  | { id: number; type: 'stats' };
+  | { id: number; type: 'stats' }
+  | { id: number; type: 'profile'; file: string | null };
+
+let profiling: { stop(): Promise<void> } | null = null;
 
 process.on('message', (m: Msg) => {
   const reply = (body: unknown): void => void process.send?.({ id: m.id, body });
@@ -74,12 +78,20 @@ process.on('message', (m: Msg) => {
       c.market.setPrice(m.key, m.paise);
       return reply({ at: Date.now() });
     }
+    case 'profile': {
+      // Start (a file) or stop and write (null) a CPU profile of the sim over a benchmark's window.
+      const was = profiling;
+      profiling = null;
+      void (async () => {
+        await was?.stop();
+        if (m.file) profiling = await startCpuProfile(m.file);
+        reply(null);
+      })();
+      return;
+    }
     case 'stats': {
       const u = process.cpuUsage();
-      let buys = 0;
-      let sells = 0;
-      for (const o of c.exchange.list()) if (o.side === 'BUY') buys += 1;
-      else sells += 1;
+      const { buys, sells } = c.exchange.sideCounts();
       return reply({ cpuUserMs: u.user / 1000, cpuSystemMs: u.system / 1000, rssMb: process.memoryUsage().rss / 2 ** 20, instruments: c.market.instruments().length, buys, sells });
     }
   }

@@ -151,12 +151,19 @@ export async function schedulerBurst(o: { users?: number; perUser?: number } = {
     await sleep(buyAt - Date.now() - 500);
     const cpu0 = process.cpuUsage();
     const profile = await startCpuProfile();
+    if (process.env.BENCH_SIM_CPU_PROFILE) await sim.profile(process.env.BENCH_SIM_CPU_PROFILE);
     const sim0 = await sim.stats();
     await waitFor(async () => Date.now() > buyAt + 500 && (await sim.stats()).buys >= n, 'every BUY at the sim', 30_000, 100).catch(() => undefined); // what never came is counted as missing
     const cpu = process.cpuUsage(cpu0);
     await profile.stop();
+    if (process.env.BENCH_SIM_CPU_PROFILE) await sim.profile(null);
     const sim1 = await sim.stats();
+    // BENCH_ARM_CPU_PROFILE=<file>: the engine over the stop-loss arming that follows the burst.
+    const armProfile = await startCpuProfile(process.env.BENCH_ARM_CPU_PROFILE);
+    const armCpu0 = process.cpuUsage();
     const armedStops = await untilBought(b, n, buyAt);
+    const armCpu = process.cpuUsage(armCpu0);
+    await armProfile.stop();
     const orders = await sim.control.orders();
     const m = matchEntries(strategies, runOf, orders);
     const ms = await milestones(b, strategies, runOf);
@@ -176,6 +183,7 @@ export async function schedulerBurst(o: { users?: number; perUser?: number } = {
       .add('stop_loss_armed_half', armedStops.half, 'ms', n)
       .add('stop_loss_armed_all', armedStops.all, 'ms', n)
       .add('arm_rate', (n * 1000) / (armedAt - armStart), 'runs/s', n)
+      .add('engine_cpu_until_armed', (armCpu.user + armCpu.system) / 1000, 'ms', n)
       .add('engine_cpu_during_burst', (cpu.user + cpu.system) / 1000, 'ms', n)
       .add('sim_cpu_during_burst', sim1.cpuUserMs + sim1.cpuSystemMs - sim0.cpuUserMs - sim0.cpuSystemMs, 'ms', n)
       .add('engine_log_errors', logs.errors, 'lines', n);

@@ -39,6 +39,7 @@ export interface NewOrder {
  */
 export class SimExchange {
   private readonly orders: SimOrder[] = [];
+  private buys = 0;
   // Lookups by account and id are what every broker API does per request; a scan of all orders
   // would make a 10,000-order burst quadratic in the sim, not in the code under test.
   private readonly byAccount = new Map<string, SimOrder[]>();
@@ -68,6 +69,7 @@ export class SimExchange {
       updatedAt: t,
     };
     this.orders.push(order);
+    if (order.side === 'BUY') this.buys += 1;
     this.byId.set(order.id, order);
     let mine = this.byAccount.get(order.account);
     if (!mine) {
@@ -123,6 +125,11 @@ export class SimExchange {
     return (this.byAccount.get(account) ?? []).filter((x) => x.tag === tag);
   }
 
+  /** How many orders of each side were ever placed (cheap to poll, unlike the list). */
+  sideCounts(): { buys: number; sells: number } {
+    return { buys: this.buys, sells: this.orders.length - this.buys };
+  }
+
   list(account?: string): SimOrder[] {
     return account === undefined ? [...this.orders] : [...(this.byAccount.get(account) ?? [])];
   }
@@ -154,6 +161,7 @@ export class SimExchange {
 
   reset(): void {
     this.orders.length = 0;
+    this.buys = 0;
     this.byAccount.clear();
     this.byId.clear();
   }
