@@ -5,7 +5,7 @@ import type { Paise } from '../domain/price';
 import type { Run, RunEvent } from '../domain/run-state-machine';
 import type { Broker } from '../ports/broker';
 import type { Clock } from '../ports/clock';
-import type { NewOrderIntent, OrderIntentRecord, OrderIntentStore, RunRecord } from '../ports/strategy-store';
+import type { NewOrderIntent, OrderIntentRecord, OrderIntentStore, OrderOutcome, RunRecord } from '../ports/strategy-store';
 import type { CircuitBreaker } from './circuit-breaker';
 import { GroupWriter } from './group-writer';
 
@@ -85,6 +85,15 @@ export class OrderExecutor {
     await this.intents.markSentMany(marks);
     return marks.map(() => undefined);
   });
+
+  /**
+   * Entry outcomes, written in groups: after a burst, thousands of buys settle within a second or
+   * two, and one statement per fill stood between each position and its stop-loss being armed.
+   */
+  private readonly entryOutcomes = new GroupWriter<{ clientOrderId: string; outcome: OrderOutcome; at: number }, boolean>(
+    (list) => this.intents.recordOutcomes(list),
+    1_000,
+  );
 
   /** orders sent and not yet answered */
   private inFlight = 0;
@@ -410,7 +419,7 @@ export class OrderExecutor {
     // BUY_SENT marks an order still working; one already final goes straight to its outcome.
     if (order.status === 'PENDING' && rec.run.entryBrokerOrderId !== order.brokerOrderId) await this.hooks.emit(runId, { type: 'BUY_SENT', brokerOrderId: order.brokerOrderId });
     const s = await this.follow(broker, order, rec);
-    await this.intents.recordOutcome(order.tag ?? '', { status: s.status, brokerOrderId: s.brokerOrderId, filledQuantity: s.filled, averagePricePaise: s.avg, message: s.message }, this.clock.now());
+    await this.entryOutcomes.add({ clientOrderId: order.tag ?? '', outcome: { status: s.status, brokerOrderId: s.brokerOrderId, filledQuantity: s.filled, averagePricePaise: s.avg, message: s.message }, at: this.clock.now() });
     if (s.filled > 0 && s.avg !== null) {
       await this.hooks.emit(runId, { type: 'BUY_FILLED', filledQuantity: s.filled, averagePricePaise: s.avg });
     } else {

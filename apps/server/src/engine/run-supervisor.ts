@@ -52,6 +52,8 @@ const HOUSEKEEPING_MAX_WAIT_MS = 4_000;
 const URGENT_EVENTS = new Set<RunEvent['type']>(['STOP_LOSS_HIT', 'USER_STOP', 'SELL_TIME_DUE', 'SQUARE_OFF_DUE']);
 /** A run whose lease cannot be renewed is let go this long before the lease would lapse. */
 const LEASE_SAFETY_MS = 2_000;
+/** Untracked runs a rescan reads per statement. */
+const RESCAN_CHUNK = 1_000;
 
 export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
   entryGraceMs: 5_000,
@@ -244,8 +246,14 @@ export class RunSupervisor {
   private async rescan(dueBy: number | undefined): Promise<void> {
     if (this.stopped) return;
     try {
-      const open = await this.d.runs.open(dueBy === undefined ? {} : { dueBy });
-      for (const rec of open) if (!this.live.has(rec.run.id)) await this.track(rec);
+      // Ids first: after a burst, thousands of open runs are already tracked here, and reading
+      // their whole rows every few seconds only to skip them cost more than the arming itself.
+      const untracked = (await this.d.runs.openIds(dueBy === undefined ? {} : { dueBy })).filter((id) => !this.live.has(id));
+      for (let from = 0; from < untracked.length && !this.stopped; from += RESCAN_CHUNK) {
+        const recs = await this.d.runs.byIds(untracked.slice(from, from + RESCAN_CHUNK));
+        recs.sort((a, b) => (a.nextActionAt ?? 0) - (b.nextActionAt ?? 0));
+        for (const rec of recs) if (!this.live.has(rec.run.id)) await this.track(rec);
+      }
     } catch (e) {
       this.d.log.error({ err: String(e) }, 'rescan of open runs failed');
     }

@@ -145,6 +145,13 @@ export interface RunStore {
    */
   open(q?: { dueBy?: number; limit?: number }): Promise<RunRecord[]>;
   /**
+   * The ids of `open`'s runs, in the same order. A periodic rescan already tracks nearly all of
+   * them: it reads whole rows (`get`/`byIds`) only for the few it does not know.
+   */
+  openIds(q?: { dueBy?: number }): Promise<string[]>;
+  /** The runs with these ids, in any order; an unknown id is left out. */
+  byIds(ids: readonly string[]): Promise<RunRecord[]>;
+  /**
    * The one way a run changes: update the row WHERE version = expectedVersion, append its events,
    * and apply the strategy write, all in ONE transaction. Null on any version conflict, with
    * nothing written.
@@ -195,6 +202,12 @@ export interface OrderIntentStore {
    */
   insertMany(list: readonly NewOrderIntent[], at: number): Promise<Set<string>>;
   recordOutcome(clientOrderId: string, outcome: OrderOutcome, at: number): Promise<OrderIntentRecord | null>;
+  /**
+   * `recordOutcome` for many orders in few writes (the fills that follow a burst of thousands of
+   * orders), applied in list order: a later outcome for the same tag lands after an earlier one.
+   * Returns, per item, whether its intent exists.
+   */
+  recordOutcomes(list: ReadonlyArray<{ clientOrderId: string; outcome: OrderOutcome; at: number }>): Promise<boolean[]>;
   /** The order is leaving for the broker now (intents written ahead of time are not orders until then). */
   markSent(clientOrderId: string, at: number): Promise<void>;
   /** `markSent` for many orders in one write (the marks that follow a burst of thousands of orders). */

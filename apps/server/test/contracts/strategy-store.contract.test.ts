@@ -8,10 +8,11 @@ import { RunRepository } from '../../src/adapters/postgres/run-repository';
 import { OrderIntentRepository } from '../../src/adapters/postgres/order-intent-repository';
 import { ValidationError } from '../../src/domain/errors';
 import { istToEpochMs } from '../../src/domain/exchange-time';
+import type { InstrumentId } from '../../src/domain/instrument';
 import { paise } from '../../src/domain/price';
 import { armRun, transition } from '../../src/domain/run-state-machine';
 import { nextActionAt } from '../../src/domain/run-schedule';
-import type { RunRecord, StrategyRecord } from '../../src/ports/strategy-store';
+import type { NewOrderIntent, RunRecord, StrategyRecord } from '../../src/ports/strategy-store';
 import { storageEngines } from '../support/storage-engines';
 
 /** ONE contract for StrategyStore, RunStore and OrderIntentStore, run on PGlite and (when configured) PostgreSQL. */
@@ -284,6 +285,13 @@ describe.each(engines)('strategy storage contract: $name', ({ open }) => {
     const due = (await runs.open({ dueBy: istToEpochMs('2026-11-25', '09:20:00') })).map((r) => r.run.id);
     expect(due).toContain(b.run.id);
     expect(due).not.toContain(a.run.id);
+    // The ids alone, in the same order, and whole rows for chosen ids.
+    expect(await runs.openIds()).toEqual((await runs.open()).map((r) => r.run.id));
+    expect(await runs.openIds({ dueBy: istToEpochMs('2026-11-25', '09:20:00') })).toEqual(due);
+    const picked = await runs.byIds([a.run.id, c.run.id, randomUUID(), 'not-a-uuid']);
+    expect(picked.map((r) => r.run.id).sort()).toEqual([a.run.id, c.run.id].sort());
+    expect(picked.find((r) => r.run.id === a.run.id)).toEqual(await runs.get(a.run.id));
+    expect(await runs.byIds([])).toEqual([]);
   });
 
   it('writes one order intent per (run, leg, attempt) and client order id; later writers get the first back', async () => {
@@ -338,6 +346,27 @@ describe.each(engines)('strategy storage contract: $name', ({ open }) => {
     await intents.markSentMany([{ clientOrderId: list[1]?.clientOrderId as string, at: T0 + 50 }]); // the first mark stands
     expect((await intents.forRun(list[1]?.runId as string))[0]?.sentAt).toBe(T0 + 5);
     expect((await intents.forRun(list[2]?.runId as string))[0]?.sentAt).toBe(T0 + 6);
+  });
+
+  it('records many outcomes in one call, in list order, leaving fields not given as they were', async () => {
+    const o = await owner();
+    const made = await Promise.all([1, 2].map(async () => armed(await newStrategy(o))));
+    const list: NewOrderIntent[] = made.map((r) => ({ id: randomUUID(), userId: o.userId, strategyId: r.run.strategyId, runId: r.run.id, leg: 'ENTRY', attempt: 1, clientOrderId: `g${randomUUID().slice(0, 12)}`, side: 'BUY', instrument: 'NSE:INFY' as InstrumentId, quantity: 10, reason: 'prepared' }));
+    const [a, b] = [list[0]!, list[1]!];
+    await intents.insertMany([a, b], T0);
+    await intents.recordOutcome(b.clientOrderId, { message: 'kept', averagePricePaise: paise(1) }, T0 + 1);
+    expect(await intents.recordOutcomes([])).toEqual([]);
+    const found = await intents.recordOutcomes([
+      { clientOrderId: a.clientOrderId, outcome: { status: 'PENDING', brokerOrderId: 'BA' }, at: T0 + 2 },
+      { clientOrderId: 'not-a-tag', outcome: { status: 'FILLED' }, at: T0 + 2 },
+      { clientOrderId: b.clientOrderId, outcome: { status: 'FILLED', filledQuantity: 10 }, at: T0 + 3 },
+      // the same tag again: applied after its first outcome, not instead of it
+      { clientOrderId: a.clientOrderId, outcome: { status: 'FILLED', filledQuantity: 10, averagePricePaise: paise(160_050), message: null }, at: T0 + 4 },
+      { clientOrderId: b.clientOrderId, outcome: { averagePricePaise: null }, at: T0 + 5 },
+    ]);
+    expect(found).toEqual([true, false, true, true, true]);
+    expect((await intents.forRun(a.runId))[0]).toMatchObject({ status: 'FILLED', brokerOrderId: 'BA', filledQuantity: 10, averagePricePaise: 160_050, message: null, updatedAt: T0 + 4 });
+    expect((await intents.forRun(b.runId))[0]).toMatchObject({ status: 'FILLED', brokerOrderId: null, filledQuantity: 10, averagePricePaise: null, message: 'kept', updatedAt: T0 + 5 });
   });
 
   it('applies many run transitions in one call, each its own compare-and-set, in order', async () => {

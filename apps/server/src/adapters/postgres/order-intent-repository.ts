@@ -85,6 +85,47 @@ export class OrderIntentRepository implements OrderIntentStore {
     return row ? toRecord(row) : null;
   }
 
+  async recordOutcomes(list: ReadonlyArray<{ clientOrderId: string; outcome: OrderOutcome; at: number }>): Promise<boolean[]> {
+    const found = list.map(() => false);
+    // One statement updates a row once: a tag repeated in the list waits for a later round.
+    let pending = list.map((item, index) => ({ item, index }));
+    while (pending.length > 0) {
+      const seen = new Set<string>();
+      const round: typeof pending = [];
+      const later: typeof pending = [];
+      for (const p of pending) {
+        if (seen.has(p.item.clientOrderId) || round.length === INSERT_CHUNK) later.push(p);
+        else {
+          seen.add(p.item.clientOrderId);
+          round.push(p);
+        }
+      }
+      // A field left undefined is left alone and a null is written, as in recordOutcome: each
+      // nullable field travels with a flag saying whether it was given.
+      const values = sql.join(
+        round.map(({ item: { clientOrderId, outcome: o, at } }) => {
+          const given = (v: unknown) => v !== undefined;
+          return sql`(${clientOrderId}::text, ${new Date(at)}::timestamptz, ${given(o.status)}::boolean, ${o.status ?? null}::text, ${given(o.brokerOrderId)}::boolean, ${o.brokerOrderId ?? null}::text, ${given(o.filledQuantity)}::boolean, ${o.filledQuantity ?? null}::integer, ${given(o.averagePricePaise)}::boolean, ${o.averagePricePaise ?? null}::bigint, ${given(o.message)}::boolean, ${o.message ?? null}::text)`;
+        }),
+      );
+      const rows = await sql<{ client_order_id: string }>`
+        update order_intents o set
+          status = case when v.has_status then v.status else o.status end,
+          broker_order_id = case when v.has_broker_order_id then v.broker_order_id else o.broker_order_id end,
+          filled_quantity = case when v.has_filled then v.filled else o.filled_quantity end,
+          average_price_paise = case when v.has_avg then v.avg else o.average_price_paise end,
+          message = case when v.has_message then v.message else o.message end,
+          updated_at = v.at
+        from (values ${values}) as v(tag, at, has_status, status, has_broker_order_id, broker_order_id, has_filled, filled, has_avg, avg, has_message, message)
+        where o.client_order_id = v.tag
+        returning o.client_order_id`.execute(this.db);
+      const updated = new Set(rows.rows.map((r) => r.client_order_id));
+      for (const p of round) found[p.index] = updated.has(p.item.clientOrderId);
+      pending = later;
+    }
+    return found;
+  }
+
   async forRun(runId: string): Promise<OrderIntentRecord[]> {
     if (!isUuid(runId)) return [];
     const rows = await this.select().where('o.run_id', '=', runId).orderBy('o.created_at').orderBy('o.leg').orderBy('o.attempt').execute();

@@ -77,15 +77,26 @@ export class RunRepository implements RunStore {
   }
 
   async open(q: { dueBy?: number; limit?: number } = {}): Promise<RunRecord[]> {
-    let query = this.db
-      .selectFrom('strategy_runs')
-      .selectAll()
-      .where('phase', 'in', OPEN_PHASES)
-      .orderBy('next_action_at', 'asc')
-      .orderBy('id', 'asc');
-    if (q.dueBy !== undefined) query = query.where('next_action_at', '<=', new Date(q.dueBy));
+    let query = this.openQuery(q.dueBy).selectAll();
     if (q.limit !== undefined) query = query.limit(q.limit);
     return (await query.execute()).map(toRunRecord);
+  }
+
+  async openIds(q: { dueBy?: number } = {}): Promise<string[]> {
+    return (await this.openQuery(q.dueBy).select('id').execute()).map((r) => r.id);
+  }
+
+  async byIds(ids: readonly string[]): Promise<RunRecord[]> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return [];
+    // One array parameter, however many ids: no statement grows with the list.
+    const rows = await this.db.selectFrom('strategy_runs').selectAll().where(sql<boolean>`id = any(${valid}::uuid[])`).execute();
+    return rows.map(toRunRecord);
+  }
+
+  private openQuery(dueBy: number | undefined) {
+    const query = this.db.selectFrom('strategy_runs').where('phase', 'in', OPEN_PHASES).orderBy('next_action_at', 'asc').orderBy('id', 'asc');
+    return dueBy === undefined ? query : query.where('next_action_at', '<=', new Date(dueBy));
   }
 
   async applyTransition(t: RunTransition, at: number): Promise<RunWriteResult | null> {
