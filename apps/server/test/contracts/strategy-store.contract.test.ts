@@ -354,19 +354,20 @@ describe.each(engines)('strategy storage contract: $name', ({ open }) => {
     const list: NewOrderIntent[] = made.map((r) => ({ id: randomUUID(), userId: o.userId, strategyId: r.run.strategyId, runId: r.run.id, leg: 'ENTRY', attempt: 1, clientOrderId: `g${randomUUID().slice(0, 12)}`, side: 'BUY', instrument: 'NSE:INFY' as InstrumentId, quantity: 10, reason: 'prepared' }));
     const [a, b] = [list[0]!, list[1]!];
     await intents.insertMany([a, b], T0);
-    await intents.recordOutcome(b.clientOrderId, { message: 'kept', averagePricePaise: paise(1) }, T0 + 1);
+    const kept = 'kept "as" it was, {NULL} \\ ₹';
+    await intents.recordOutcome(b.clientOrderId, { message: 'before', averagePricePaise: paise(1) }, T0 + 1);
     expect(await intents.recordOutcomes([])).toEqual([]);
     const found = await intents.recordOutcomes([
-      { clientOrderId: a.clientOrderId, outcome: { status: 'PENDING', brokerOrderId: 'BA' }, at: T0 + 2 },
+      { clientOrderId: a.clientOrderId, outcome: { status: 'PENDING', brokerOrderId: 'BA', message: 'NULL' }, at: T0 + 2 },
       { clientOrderId: 'not-a-tag', outcome: { status: 'FILLED' }, at: T0 + 2 },
-      { clientOrderId: b.clientOrderId, outcome: { status: 'FILLED', filledQuantity: 10 }, at: T0 + 3 },
+      { clientOrderId: b.clientOrderId, outcome: { status: 'FILLED', filledQuantity: 10, message: kept }, at: T0 + 3 },
       // the same tag again: applied after its first outcome, not instead of it
       { clientOrderId: a.clientOrderId, outcome: { status: 'FILLED', filledQuantity: 10, averagePricePaise: paise(160_050), message: null }, at: T0 + 4 },
       { clientOrderId: b.clientOrderId, outcome: { averagePricePaise: null }, at: T0 + 5 },
     ]);
     expect(found).toEqual([true, false, true, true, true]);
     expect((await intents.forRun(a.runId))[0]).toMatchObject({ status: 'FILLED', brokerOrderId: 'BA', filledQuantity: 10, averagePricePaise: 160_050, message: null, updatedAt: T0 + 4 });
-    expect((await intents.forRun(b.runId))[0]).toMatchObject({ status: 'FILLED', brokerOrderId: null, filledQuantity: 10, averagePricePaise: null, message: 'kept', updatedAt: T0 + 5 });
+    expect((await intents.forRun(b.runId))[0]).toMatchObject({ status: 'FILLED', brokerOrderId: null, filledQuantity: 10, averagePricePaise: null, message: kept, updatedAt: T0 + 5 });
   });
 
   it('applies many run transitions in one call, each its own compare-and-set, in order', async () => {
@@ -392,5 +393,12 @@ describe.each(engines)('strategy storage contract: $name', ({ open }) => {
     const log = await strategies.events(o.userId, a!.run.strategyId, { limit: 10 });
     expect(log.items.filter((e) => e.scope === 'run').map((e) => e.cause)).toEqual(['BUY_FILLED', 'BUY_DUE', 'ARMED']);
     expect(await runs.applyTransitions([])).toEqual([]);
+    // A broker's free text survives the trip whole: quotes, backslashes, commas and braces included.
+    const text = 'RMS: "margin" short \\ {NSE,BSE} ₹1,60,050; o\'k';
+    const rejected = transition((await runs.get(b!.run.id))!.run, { type: 'ENTRY_FAILED', reason: text }, buyAt + 200);
+    const [r] = await runs.applyTransitions([{ run: rejected.run, expectedVersion: 2, nextActionAt: null, events: [rejected.event] }]);
+    expect(r?.events[0]?.details).toEqual({ reason: text });
+    expect(r?.run.run.reason).toBe(rejected.run.reason);
+    expect((await runs.get(b!.run.id))?.run.reason).toBe(rejected.run.reason);
   });
 });

@@ -6,11 +6,50 @@ import type { NewOrderIntent, OrderIntentRecord, OrderIntentStore, OrderOutcome,
 import { isUuid } from './broker-account-repository';
 import type { Db } from './database';
 import type { Database } from './schema';
+import { unnestRows } from './unnest-rows';
 import { decodeTimeCursor, encodeTimeCursor, pageOf } from './strategy-repository';
 
 type Row = Selectable<Database['order_intents']> & { trading_date: string };
 
 const INSERT_CHUNK = 1_000;
+
+const INTENT_COLUMNS = [
+  ['id', 'uuid'],
+  ['run_id', 'uuid'],
+  ['strategy_id', 'uuid'],
+  ['user_id', 'uuid'],
+  ['leg', 'text'],
+  ['attempt', 'int'],
+  ['client_order_id', 'text'],
+  ['side', 'text'],
+  ['instrument', 'text'],
+  ['quantity', 'int'],
+  ['reason', 'text'],
+  ['status', 'text'],
+  ['filled_quantity', 'int'],
+  ['created_at', 'timestamptz'],
+  ['updated_at', 'timestamptz'],
+] as const;
+
+const OUTCOME_COLUMNS = [
+  ['tag', 'text'],
+  ['at', 'timestamptz'],
+  ['has_status', 'boolean'],
+  ['status', 'text'],
+  ['has_broker_order_id', 'boolean'],
+  ['broker_order_id', 'text'],
+  ['has_filled', 'boolean'],
+  ['filled', 'int'],
+  ['has_avg', 'boolean'],
+  ['avg', 'bigint'],
+  ['has_message', 'boolean'],
+  ['message', 'text'],
+] as const;
+
+const SENT_COLUMNS = [
+  ['tag', 'text'],
+  ['at', 'timestamptz'],
+] as const;
 
 export class OrderIntentRepository implements OrderIntentStore {
   constructor(private readonly db: Db) {}
@@ -32,34 +71,32 @@ export class OrderIntentRepository implements OrderIntentStore {
   async insertMany(list: readonly NewOrderIntent[], at: number): Promise<Set<string>> {
     const written = new Set<string>();
     const ts = new Date(at);
-    // 15 parameters a row keeps a chunk far below PostgreSQL's 65,535 bind parameters.
     for (let from = 0; from < list.length; from += INSERT_CHUNK) {
-      const rows = await this.db
-        .insertInto('order_intents')
-        .values(
-          list.slice(from, from + INSERT_CHUNK).map((i) => ({
-            id: i.id,
-            run_id: i.runId,
-            strategy_id: i.strategyId,
-            user_id: i.userId,
-            leg: i.leg,
-            attempt: i.attempt,
-            client_order_id: i.clientOrderId,
-            side: i.side,
-            instrument: i.instrument,
-            quantity: i.quantity,
-            reason: i.reason,
-            status: 'PENDING',
-            filled_quantity: 0,
-            created_at: ts,
-            updated_at: ts,
-          })),
-        )
-        // ON CONFLICT DO NOTHING (no target) covers both unique keys: the attempt and the client order id.
-        .onConflict((oc) => oc.doNothing())
-        .returning('client_order_id')
-        .execute();
-      for (const r of rows) written.add(r.client_order_id);
+      const rows = unnestRows(
+        'i',
+        INTENT_COLUMNS,
+        list.slice(from, from + INSERT_CHUNK).map((i) => ({
+          id: i.id,
+          run_id: i.runId,
+          strategy_id: i.strategyId,
+          user_id: i.userId,
+          leg: i.leg,
+          attempt: i.attempt,
+          client_order_id: i.clientOrderId,
+          side: i.side,
+          instrument: i.instrument,
+          quantity: i.quantity,
+          reason: i.reason,
+          status: 'PENDING',
+          filled_quantity: 0,
+          created_at: ts,
+          updated_at: ts,
+        })),
+      );
+      const names = sql.join(INTENT_COLUMNS.map(([n]) => sql.ref(n)));
+      // ON CONFLICT DO NOTHING (no target) covers both unique keys: the attempt and the client order id.
+      const res = await sql<{ client_order_id: string }>`insert into order_intents (${names}) select * from ${rows} on conflict do nothing returning client_order_id`.execute(this.db);
+      for (const r of res.rows) written.add(r.client_order_id);
     }
     return written;
   }
@@ -102,13 +139,25 @@ export class OrderIntentRepository implements OrderIntentStore {
       }
       // A field left undefined is left alone and a null is written, as in recordOutcome: each
       // nullable field travels with a flag saying whether it was given.
-      const values = sql.join(
-        round.map(({ item: { clientOrderId, outcome: o, at } }) => {
-          const given = (v: unknown) => v !== undefined;
-          return sql`(${clientOrderId}::text, ${new Date(at)}::timestamptz, ${given(o.status)}::boolean, ${o.status ?? null}::text, ${given(o.brokerOrderId)}::boolean, ${o.brokerOrderId ?? null}::text, ${given(o.filledQuantity)}::boolean, ${o.filledQuantity ?? null}::integer, ${given(o.averagePricePaise)}::boolean, ${o.averagePricePaise ?? null}::bigint, ${given(o.message)}::boolean, ${o.message ?? null}::text)`;
-        }),
+      const rows = unnestRows(
+        'v',
+        OUTCOME_COLUMNS,
+        round.map(({ item: { clientOrderId, outcome: o, at } }) => ({
+          tag: clientOrderId,
+          at: new Date(at),
+          has_status: o.status !== undefined,
+          status: o.status,
+          has_broker_order_id: o.brokerOrderId !== undefined,
+          broker_order_id: o.brokerOrderId,
+          has_filled: o.filledQuantity !== undefined,
+          filled: o.filledQuantity,
+          has_avg: o.averagePricePaise !== undefined,
+          avg: o.averagePricePaise,
+          has_message: o.message !== undefined,
+          message: o.message,
+        })),
       );
-      const rows = await sql<{ client_order_id: string }>`
+      const { rows: done } = await sql<{ client_order_id: string }>`
         update order_intents o set
           status = case when v.has_status then v.status else o.status end,
           broker_order_id = case when v.has_broker_order_id then v.broker_order_id else o.broker_order_id end,
@@ -116,10 +165,10 @@ export class OrderIntentRepository implements OrderIntentStore {
           average_price_paise = case when v.has_avg then v.avg else o.average_price_paise end,
           message = case when v.has_message then v.message else o.message end,
           updated_at = v.at
-        from (values ${values}) as v(tag, at, has_status, status, has_broker_order_id, broker_order_id, has_filled, filled, has_avg, avg, has_message, message)
+        from ${rows}
         where o.client_order_id = v.tag
         returning o.client_order_id`.execute(this.db);
-      const updated = new Set(rows.rows.map((r) => r.client_order_id));
+      const updated = new Set(done.map((r) => r.client_order_id));
       for (const p of round) found[p.index] = updated.has(p.item.clientOrderId);
       pending = later;
     }
@@ -138,9 +187,9 @@ export class OrderIntentRepository implements OrderIntentStore {
 
   async markSentMany(marks: ReadonlyArray<{ clientOrderId: string; at: number }>): Promise<void> {
     for (let from = 0; from < marks.length; from += INSERT_CHUNK) {
-      const values = sql.join(marks.slice(from, from + INSERT_CHUNK).map((m) => sql`(${m.clientOrderId}::text, ${new Date(m.at)}::timestamptz)`));
+      const rows = unnestRows('v', SENT_COLUMNS, marks.slice(from, from + INSERT_CHUNK).map((m) => ({ tag: m.clientOrderId, at: new Date(m.at) })));
       // The first mark stands: an order is sent once, a later mark of the same tag is a replay.
-      await sql`update order_intents o set sent_at = v.at from (values ${values}) as v(tag, at) where o.client_order_id = v.tag and o.sent_at is null`.execute(this.db);
+      await sql`update order_intents o set sent_at = v.at from ${rows} where o.client_order_id = v.tag and o.sent_at is null`.execute(this.db);
     }
   }
 

@@ -6,6 +6,7 @@ import type { RunArm, RunRecord, RunStore, RunTransition, RunWriteResult, Strate
 import { isUuid } from './broker-account-repository';
 import type { Db } from './database';
 import type { Database } from './schema';
+import { unnestRows, type UnnestColumn } from './unnest-rows';
 import { insertEvents, strategyEvent, toEventRecord, writeStrategy, type EventInsert, type EventRow } from './strategy-repository';
 
 type RunRow = Selectable<Database['strategy_runs']>;
@@ -158,38 +159,33 @@ export class RunRepository implements RunStore {
   }
 
   private async writeTransitions(list: ReadonlyArray<Omit<RunTransition, 'strategy'>>): Promise<Map<string, RunWriteResult>> {
-    const runRows = sql.join(
-      list.map((t) => {
-        // Every transition here has an event, so every column of RUN_SET_COLUMNS has its value.
-        const cols = transitionColumns(t) as Record<RunSetColumn, unknown>;
-        return sql`(${t.run.id}::uuid, ${t.expectedVersion}::int, ${sql.join(RUN_SET_COLUMNS.map(([name, type]) => sql`${cols[name]}::${sql.raw(type)}`))})`;
-      }),
-    );
-    const names = RUN_SET_COLUMNS.map(([name]) => name);
-    const set = sql.join(names.map((n) => sql`${sql.ref(n)} = v.${sql.ref(n)}`));
-    const eventRows = sql.join(list.flatMap((t) => t.events.map((e) => ({ run: t.run, e }))).map(({ run, e }, seq) => eventValues(run, e, seq)));
+    // Every transition here has an event, so every column of RUN_SET_COLUMNS has its value.
+    const runs = unnestRows('v', RUN_ROW_COLUMNS, list.map((t) => ({ id: t.run.id, expected: t.expectedVersion, ...(transitionColumns(t) as Record<RunSetColumn, unknown>) })));
+    const events = unnestRows('e', EVENT_ROW_COLUMNS, list.flatMap((t) => t.events.map((e) => ({ run: t.run, e }))).map(({ run, e }, seq) => eventRow(run, e, seq)));
+    const set = sql.join(RUN_SET_COLUMNS.map(([n]) => sql`${sql.ref(n)} = v.${sql.ref(n)}`));
     const { rows } = await sql<RunRow & { events_json: EventRow[] | null }>`
-      with v (id, expected, ${sql.join(names.map((n) => sql.ref(n)))}) as (values ${runRows}),
-      upd as (
-        update strategy_runs r set ${set} from v where r.id = v.id and r.version = v.expected returning r.*
+      with upd as (
+        update strategy_runs r set ${set} from ${runs} where r.id = v.id and r.version = v.expected returning r.*
       ), ev as (
         insert into strategy_events (strategy_id, run_id, user_id, scope, trading_date, ts, from_state, to_state, cause, details)
-        select e.strategy_id, e.run_id, upd.user_id, e.scope, e.trading_date, e.ts, e.from_state, e.to_state, e.cause, e.details
-        from (values ${eventRows}) as e(strategy_id, run_id, scope, trading_date, ts, from_state, to_state, cause, details, seq)
+        select e.strategy_id, e.run_id, upd.user_id, 'run', e.trading_date, e.ts, e.from_state, e.to_state, e.cause, e.details
+        from ${events}
         join upd on upd.id = e.run_id
         order by e.seq
         returning *
       )
-      select upd.*, (select json_agg(ev.* order by ev.id) from ev where ev.run_id = upd.id) as events_json from upd`.execute(this.db);
+      select upd.*, e.events_json from upd
+      -- grouped once, not a subquery per run: that scanned every event of the statement for each run
+      left join (select ev.run_id, json_agg(ev.* order by ev.id) as events_json from ev group by ev.run_id) e on e.run_id = upd.id`.execute(this.db);
     const out = new Map<string, RunWriteResult>();
-    for (const { events_json: events, ...row } of rows) {
-      out.set(row.id, { run: toRunRecord(row as RunRow), strategy: null, events: (events ?? []).map(toEventRecord) });
+    for (const { events_json: evs, ...row } of rows) {
+      out.set(row.id, { run: toRunRecord(row as RunRow), strategy: null, events: (evs ?? []).map(toEventRecord) });
     }
     return out;
   }
 }
 
-/** Statements of applyTransitions carry at most this many runs (25 parameters each). */
+/** Statements of applyTransitions carry at most this many runs, to bound one statement's work and size. */
 const TRANSITION_CHUNK = 500;
 
 /** The columns a transition sets, with their SQL types: VALUES has no column to infer them from. */
@@ -221,6 +217,7 @@ const RUN_SET_COLUMNS = [
 ] as const;
 
 type RunSetColumn = (typeof RUN_SET_COLUMNS)[number][0];
+const RUN_ROW_COLUMNS: ReadonlyArray<UnnestColumn<RunSetColumn | 'id' | 'expected'>> = [['id', 'uuid'], ['expected', 'int'], ...RUN_SET_COLUMNS];
 
 /** What a transition writes to its run's row: every mutable column, the last cause, the next due time, the version. */
 function transitionColumns(t: Omit<RunTransition, 'strategy'>) {
@@ -234,13 +231,25 @@ function transitionColumns(t: Omit<RunTransition, 'strategy'>) {
 }
 
 /**
- * A run's event row in writeTransitions' VALUES list, less the owner (taken from the updated
- * row), with a sequence number that keeps the events' ids in the order given. The run's identity
- * comes from the caller's run: an update never changes it.
+ * A run's event row for writeTransitions, less the owner (taken from the updated row), with a
+ * sequence number that keeps the events' ids in the order given. The run's identity comes from
+ * the caller's run: an update never changes it.
  */
-function eventValues(run: Run, e: RunEventRecord, seq: number) {
-  return sql`(${run.strategyId}::uuid, ${run.id}::uuid, 'run'::text, ${run.tradingDate}::text, ${new Date(e.ts)}::timestamptz, ${e.from}::text, ${e.to}::text, ${e.cause}::text, ${JSON.stringify(e.details)}::jsonb, ${seq}::int)`;
+function eventRow(run: Run, e: RunEventRecord, seq: number) {
+  return { strategy_id: run.strategyId, run_id: run.id, trading_date: run.tradingDate, ts: new Date(e.ts), from_state: e.from, to_state: e.to, cause: e.cause, details: JSON.stringify(e.details), seq };
 }
+
+const EVENT_ROW_COLUMNS = [
+  ['strategy_id', 'uuid'],
+  ['run_id', 'uuid'],
+  ['trading_date', 'text'],
+  ['ts', 'timestamptz'],
+  ['from_state', 'text'],
+  ['to_state', 'text'],
+  ['cause', 'text'],
+  ['details', 'jsonb'],
+  ['seq', 'int'],
+] as const;
 
 function runEvent(r: RunRecord, e: RunEventRecord): EventInsert {
   return {
