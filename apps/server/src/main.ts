@@ -102,8 +102,10 @@ export async function buildPlatform(config: Config, o: PlatformOverrides = {}): 
   const checks: Record<string, ReadinessCheck> = { database: () => pingDatabase(db) };
   if (config.REDIS_URL) {
     const redisOpts = { maxRetriesPerRequest: 2 } as const;
-    const main = new Redis(config.REDIS_URL, redisOpts);
-    const pub = new Redis(config.REDIS_URL, redisOpts);
+    // Commands issued in one turn of the event loop go out in one write: after a burst, each run's
+    // live-state writes and publishes were a socket write apiece.
+    const main = new Redis(config.REDIS_URL, { ...redisOpts, enableAutoPipelining: true });
+    const pub = new Redis(config.REDIS_URL, { ...redisOpts, enableAutoPipelining: true });
     const sub = new Redis(config.REDIS_URL, { ...redisOpts, maxRetriesPerRequest: null });
     for (const c of [main, pub, sub]) c.on('error', (e: Error) => log.warn({ err: e.message }, 'redis connection error'));
     const prefix = o.redisPrefix ?? 'ats:';
