@@ -54,13 +54,18 @@ async function milestones(b: BenchDatabase, strategies: BenchStrategy[], runOf: 
   return { dueMs, intentMs };
 }
 
-/** When half and then all `n` runs had their fill confirmed and their stop armed (BOUGHT), in ms after `buyAt`. */
+/** Runs whose fill is confirmed and recorded: BOUGHT, or already past it (a stop-loss sold it). */
+async function countBought(b: BenchDatabase): Promise<number> {
+  const row = await b.db.selectFrom('strategy_runs').select((eb) => eb.fn.countAll<number>().as('c')).where('entry_price_paise', 'is not', null).executeTakeFirstOrThrow();
+  return Number(row.c);
+}
+
+/** When half and then all `n` runs had their fill confirmed and their stop armed (BOUGHT or later), in ms after `buyAt`. */
 async function untilBought(b: BenchDatabase, n: number, buyAt: number): Promise<{ half: number; all: number }> {
   let half = NaN;
   const end = Date.now() + 120_000;
   while (Date.now() < end) {
-    const row = await b.db.selectFrom('strategy_runs').select((eb) => eb.fn.countAll<number>().as('c')).where('phase', '=', 'BOUGHT').executeTakeFirstOrThrow();
-    const bought = Number(row.c);
+    const bought = await countBought(b);
     if (Number.isNaN(half) && bought >= n / 2) half = Date.now() - buyAt;
     if (bought >= n) return { half, all: Date.now() - buyAt };
     await sleep(250);
@@ -158,6 +163,13 @@ export async function schedulerBurst(o: { users?: number; perUser?: number } = {
     await profile.stop();
     if (process.env.BENCH_SIM_CPU_PROFILE) await sim.profile(null);
     const sim1 = await sim.stats();
+    // A crash through the stops of one instrument's runs while thousands of fills still wait to be
+    // confirmed: those positions must be sold first, not after the backlog.
+    const crash = SIM_KEYS[0] as (typeof SIM_KEYS)[number];
+    const crashRuns = strategies.filter((s) => s.instrument.id === crash.id).map((s) => runOf.get(s.id) as string);
+    const backlog = n - (await countBought(b));
+    const crashAt = Date.now();
+    await sim.control.setPrice(crash.symbol, Math.round(crash.basePaise * 0.4));
     // BENCH_ARM_CPU_PROFILE=<file>: the engine over the stop-loss arming that follows the burst.
     const armProfile = await startCpuProfile(process.env.BENCH_ARM_CPU_PROFILE);
     const armCpu0 = process.cpuUsage();
@@ -168,6 +180,11 @@ export async function schedulerBurst(o: { users?: number; perUser?: number } = {
     const m = matchEntries(strategies, runOf, orders);
     const ms = await milestones(b, strategies, runOf);
     const lates = m.arrived.map((a) => a.lateMs);
+    const sells = new Map(orders.filter((x) => x.side === 'SELL' && x.tag).map((x) => [x.tag as string, x]));
+    const crashSells = crashRuns.flatMap((id) => {
+      const sell = [1, 2, 3].map((a) => sells.get(clientOrderId(id, 'EXIT', a))).find((x) => x !== undefined);
+      return sell ? [sell.createdAt - crashAt] : [];
+    });
     const phases = await b.db.selectFrom('strategy_runs').select(['phase', 'reason']).execute();
     const byPhase = new Map<string, number>();
     for (const p of phases) byPhase.set(`${p.phase}${p.reason ? ` (${p.reason})` : ''}`, (byPhase.get(`${p.phase}${p.reason ? ` (${p.reason})` : ''}`) ?? 0) + 1);
@@ -182,6 +199,9 @@ export async function schedulerBurst(o: { users?: number; perUser?: number } = {
       .add('rejected_at_sim', orders.filter((x) => x.side === 'BUY' && x.status === 'REJECTED').length, 'orders', n)
       .add('stop_loss_armed_half', armedStops.half, 'ms', n)
       .add('stop_loss_armed_all', armedStops.all, 'ms', n)
+      .add('backlog_at_crash', backlog, 'runs', n)
+      .distribution('crash_to_sell', crashSells, 'ms')
+      .add('crash_sold', crashSells.length, 'orders', crashRuns.length)
       .add('arm_rate', (n * 1000) / (armedAt - armStart), 'runs/s', n)
       .add('engine_cpu_until_armed', (armCpu.user + armCpu.system) / 1000, 'ms', n)
       .add('engine_cpu_during_burst', (cpu.user + cpu.system) / 1000, 'ms', n)
@@ -193,7 +213,8 @@ export async function schedulerBurst(o: { users?: number; perUser?: number } = {
       notes: [
         `${users} users × ${perUser} strategies, one shared buy second; each user has their own Kite app and account at the sim (createZerodhaSim apps option), logged in through the sim's redirect login. PostgreSQL (production pool size), Redis runtime + bus.`,
         `Run phases afterwards: ${[...byPhase].map(([k, v]) => `${k}: ${v}`).join('; ')}.`,
-        'stop_loss_armed_half/_all: ms after the buy time until half / all of the runs were BOUGHT (fill confirmed, position in the stop-loss book), polled every 250 ms for at most 120 s.',
+        'stop_loss_armed_half/_all: ms after the buy time until half / all of the runs were BOUGHT or later (fill confirmed, position in the stop-loss book), polled every 250 ms for at most 120 s.',
+        `crash_to_sell: once every BUY has arrived, ${crash.symbol}'s price is set below the stop of its ${crashRuns.length} runs while backlog_at_crash runs still wait for their fill to be confirmed; ms from the price change at the sim (which ticks every 250 ms) to each run's SELL arriving there. crash_sold counts the SELLs that arrived.`,
         'CPU rows: engine process and sim process CPU time from 0.5 s before the buy until every BUY arrived (2 cores shared with PostgreSQL and Redis).',
         ...logs.samples.map((s) => `log: ${s}`),
       ],

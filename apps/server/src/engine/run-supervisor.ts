@@ -35,13 +35,16 @@ export interface SupervisorOptions {
    * another once its lease lapses (renewed every rescan).
    */
   leaseMs: number;
+  /**
+   * Bought entries doing their post-send bookkeeping at once (see buyDue): a bounded number, each
+   * to the end, so stop-losses are armed progressively instead of all at the last write.
+   */
+  entryBookkeepingSlots: number;
   executor?: Partial<ExecutorOptions>;
 }
 
 /** Leases renewed per round trip in the periodic tick. */
 const LEASE_RENEW_GROUP = 500;
-/** Fast-path entries doing their post-send bookkeeping at once (see buyDue). */
-const ENTRY_BOOKKEEPING_SLOTS = 64;
 /** How long before a buy its broker connections are warmed a last time. */
 const REWARM_LEAD_MS = 1_000;
 /** A due batch this large keeps housekeeping away from its instant (see housekeepingWindow). */
@@ -62,6 +65,7 @@ export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
   rescanEveryMs: 5_000,
   pricePushEveryMs: 250,
   leaseMs: 15_000,
+  entryBookkeepingSlots: 64,
 };
 
 export interface SupervisorDeps {
@@ -105,6 +109,12 @@ interface Tracked {
 export class RunSupervisor {
   private readonly live = new Map<string, Tracked>();
   private readonly books = new Map<string, StopLossBook>();
+  /**
+   * Entries sent and still waiting for a bookkeeping slot, by stop, per instrument: a tick through
+   * one of their stops moves that run to the front of the queue, so a position already in danger
+   * is confirmed and protected first, not after thousands of others.
+   */
+  private readonly awaitingBooks = new Map<string, StopLossBook>();
   private readonly watchers = new Map<string, Map<string, string>>(); // kind|instrument → runId → userId
   private readonly lastPush = new Map<string, number>();
   private readonly kinds = new Map<string, BrokerKind>();
@@ -112,7 +122,7 @@ export class RunSupervisor {
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly sessionChecks = new WeakMap<Broker, { at: number; state: Promise<SessionState> }>();
   private readonly scheduler: DueScheduler;
-  private readonly entryBookkeeping = new Semaphore(ENTRY_BOOKKEEPING_SLOTS);
+  private readonly entryBookkeeping: Semaphore;
   /** run-only transitions of all runs, written in groups (thousands of fills land within seconds after a burst) */
   private readonly transitions: GroupWriter<Omit<RunTransition, 'strategy'>, RunWriteResult | null>;
   private readonly hub: MarketHub;
@@ -132,6 +142,7 @@ export class RunSupervisor {
     options: Partial<SupervisorOptions> = {},
   ) {
     this.o = { ...DEFAULT_SUPERVISOR_OPTIONS, ...options };
+    this.entryBookkeeping = new Semaphore(this.o.entryBookkeepingSlots);
     this.scheduler = new DueScheduler(d.clock);
     this.transitions = new GroupWriter((list) => d.runs.applyTransitions(list));
     this.hub = new MarketHub(d.directory, d.clock, (t) => this.onTick(t), (a) => this.onFeedAlert(a), { staleMs: this.o.feedStaleMs });
@@ -349,6 +360,7 @@ export class RunSupervisor {
     this.scheduler.cancel(`${id}:exit`);
     const key = `${t.kind}|${t.rec.instrument}`;
     this.books.get(key)?.remove(id);
+    this.awaitingBooks.get(key)?.remove(id);
     if (t.watching) {
       this.watchers.get(key)?.delete(id);
       this.hub.unwatch(t.kind, t.rec.instrument);
@@ -445,6 +457,7 @@ export class RunSupervisor {
       return;
     }
     const breaker = this.breaker(t.kind);
+    const bookKey = `${t.kind}|${t.rec.instrument}`;
     if (decided === 'BUYING' && prepared && breaker.allow() && !t.driving && t.rec.run.phase === 'WAITING_BUY') {
       t.driving = true;
       const result = this.executor.send(broker, prepared);
@@ -460,7 +473,14 @@ export class RunSupervisor {
           // Runs get through their bookkeeping a bounded number at a time, each to the end: ten
           // thousand runs all queueing their writes at once would arm every stop-loss only when the
           // last write lands. An order still working at the first look gives its slot back.
-          release = await this.entryBookkeeping.acquire();
+          const awaiting = this.book(bookKey, this.awaitingBooks);
+          awaiting.upsert(runId, t.rec.run.stopLossPaise);
+          // The price may have gone through the stop while the order was on the wire.
+          const last = this.hub.lastPrice(t.kind, t.rec.instrument);
+          const slot = this.entryBookkeeping.acquire(runId);
+          if (last && last.paise <= t.rec.run.stopLossPaise) this.entryBookkeeping.promote(runId);
+          release = await slot;
+          awaiting.remove(runId);
           const rec = await this.apply(runId, due);
           if (!rec || rec.run.phase !== 'BUYING') {
             this.d.log.warn({ runId, phase: rec?.run.phase }, 'the run changed while its entry was on the wire; undoing the entry');
@@ -578,6 +598,8 @@ export class RunSupervisor {
         if (t) this.stopHit(t, tick.ltpPaise);
       }
     }
+    const awaiting = this.awaitingBooks.get(key);
+    if (awaiting && awaiting.highestStop >= tick.ltpPaise) for (const runId of awaiting.takeCrossed(tick.ltpPaise)) this.entryBookkeeping.promote(runId);
     const now = tick.receivedTs;
     if (now - (this.lastPush.get(key) ?? 0) < this.o.pricePushEveryMs) return;
     this.lastPush.set(key, now);
@@ -632,11 +654,11 @@ export class RunSupervisor {
     return b;
   }
 
-  private book(key: string): StopLossBook {
-    let b = this.books.get(key);
+  private book(key: string, books = this.books): StopLossBook {
+    let b = books.get(key);
     if (!b) {
       b = new StopLossBook();
-      this.books.set(key, b);
+      books.set(key, b);
     }
     return b;
   }

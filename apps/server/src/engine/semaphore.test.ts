@@ -22,4 +22,22 @@ describe('Semaphore', () => {
     d?.();
     expect(s.inUse).toBe(0);
   });
+
+  it('moves a promoted waiter to the front; an unknown or already served key is refused', async () => {
+    const s = new Semaphore(1);
+    const first = await s.acquire('a');
+    const order: string[] = [];
+    const waiting = ['b', 'c', 'd'].map((k) => s.acquire(k).then((release) => (order.push(k), release)));
+    await new Promise((r) => setImmediate(r));
+    expect(s.queued).toBe(3);
+    expect(s.promote('d')).toBe(true);
+    expect(s.promote('zz')).toBe(false);
+    first();
+    (await waiting[2])?.();
+    (await waiting[0])?.();
+    (await waiting[1])?.();
+    expect(order).toEqual(['d', 'b', 'c']);
+    expect(s.promote('d')).toBe(false);
+    expect(s.inUse).toBe(0);
+  });
 });

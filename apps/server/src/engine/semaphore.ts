@@ -1,16 +1,18 @@
 /**
- * At most `size` holders at a time; the others wait in arrival order. `acquire` resolves to a
- * release function that may be called more than once (only the first call counts), so a holder
- * can give its slot back early and again in a `finally` without double-counting.
+ * At most `size` holders at a time; the others wait in arrival order, unless one is promoted to
+ * the front. `acquire` resolves to a release function that may be called more than once (only the
+ * first call counts), so a holder can give its slot back early and again in a `finally` without
+ * double-counting.
  */
 export class Semaphore {
   private held = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly waiting: Array<{ key: string | undefined; wake: () => void }> = [];
 
   constructor(private readonly size: number) {}
 
-  async acquire(): Promise<() => void> {
-    if (this.held >= this.size) await new Promise<void>((r) => this.waiting.push(r));
+  /** `key` names the waiter, so that `promote(key)` can move it to the front. */
+  async acquire(key?: string): Promise<() => void> {
+    if (this.held >= this.size) await new Promise<void>((wake) => this.waiting.push({ key, wake }));
     else this.held += 1;
     let released = false;
     return () => {
@@ -18,12 +20,25 @@ export class Semaphore {
       released = true;
       const next = this.waiting.shift();
       // The slot passes straight to the next waiter, so `held` stays as it is.
-      if (next) next();
+      if (next) next.wake();
       else this.held -= 1;
     };
   }
 
+  /** Move a waiter to the front of the queue; false when no waiter has that key. */
+  promote(key: string): boolean {
+    const i = this.waiting.findIndex((w) => w.key === key);
+    if (i < 0) return false;
+    const [w] = this.waiting.splice(i, 1);
+    if (w) this.waiting.unshift(w);
+    return true;
+  }
+
   get inUse(): number {
     return this.held;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
   }
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SimMarket } from '@ats/market-sim';
 import { startTestPlatform, type TestPlatform } from './test-platform';
+import type { SupervisorOptions } from '../../src/engine/run-supervisor';
 
 export type EnginePlatform = TestPlatform & { dispose(): Promise<void>; paperMarket: SimMarket };
 
@@ -13,7 +14,7 @@ export function ist(ts: number): string {
 }
 
 /** The real server with its engine, on a virtual clock, with a Paper market the test scripts. */
-export async function startEnginePlatform(env: Record<string, string> = {}, opts: { redis?: boolean } = {}): Promise<EnginePlatform> {
+export async function startEnginePlatform(env: Record<string, string> = {}, opts: { redis?: boolean; engineOptions?: Partial<SupervisorOptions> } = {}): Promise<EnginePlatform> {
   let clockNow = (): number => T0;
   const paperMarket = new SimMarket({ seed: 7, now: () => clockNow() });
   paperMarket.walkEnabled = false;
@@ -21,7 +22,7 @@ export async function startEnginePlatform(env: Record<string, string> = {}, opts
     start: T0,
     redis: opts.redis ?? false,
     env: { ATS_PAPER_LATENCY_MS: '0', ATS_BROKER_ORDER_TIMEOUT_MS: '700', ...env },
-    overrides: { paperMarket, engineOptions: { rescanEveryMs: 200 } },
+    overrides: { paperMarket, engineOptions: { rescanEveryMs: 200, ...opts.engineOptions } },
   });
   clockNow = () => p.clock.now();
   return Object.assign(p, { paperMarket });
