@@ -23,7 +23,7 @@ describe('Semaphore', () => {
     expect(s.inUse).toBe(0);
   });
 
-  it('moves a promoted waiter to the front; an unknown or already served key is refused', async () => {
+  it('lets a promoted waiter in at once, over the limit, and restores the limit as holders leave', async () => {
     const s = new Semaphore(1);
     const first = await s.acquire('a');
     const order: string[] = [];
@@ -32,12 +32,18 @@ describe('Semaphore', () => {
     expect(s.queued).toBe(3);
     expect(s.promote('d')).toBe(true);
     expect(s.promote('zz')).toBe(false);
-    first();
-    (await waiting[2])?.();
+    const d = await waiting[2];
+    expect(order).toEqual(['d']);
+    expect(s.inUse).toBe(2);
+    expect(s.promote('d')).toBe(false); // already in
+    first(); // over the limit: this slot closes, nobody else is let in
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual(['d']);
+    expect(s.inUse).toBe(1);
+    d?.();
     (await waiting[0])?.();
     (await waiting[1])?.();
     expect(order).toEqual(['d', 'b', 'c']);
-    expect(s.promote('d')).toBe(false);
     expect(s.inUse).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * At most `size` holders at a time; the others wait in arrival order, unless one is promoted to
- * the front. `acquire` resolves to a release function that may be called more than once (only the
+ * At most `size` holders at a time; the others wait in arrival order. A promoted waiter is let in
+ * at once, over the limit: the few that cannot wait must not queue behind thousands that can; the
+ * limit is restored as holders leave. `acquire` resolves to a release function that may be called more than once (only the
  * first call counts), so a holder can give its slot back early and again in a `finally` without
  * double-counting.
  */
@@ -18,6 +19,11 @@ export class Semaphore {
     return () => {
       if (released) return;
       released = true;
+      if (this.held > this.size) {
+        // Over the limit after a promotion: this slot closes instead of passing on.
+        this.held -= 1;
+        return;
+      }
       const next = this.waiting.shift();
       // The slot passes straight to the next waiter, so `held` stays as it is.
       if (next) next.wake();
@@ -25,12 +31,13 @@ export class Semaphore {
     };
   }
 
-  /** Move a waiter to the front of the queue; false when no waiter has that key. */
+  /** Let a waiter in now, whatever the limit; false when no waiter has that key. */
   promote(key: string): boolean {
     const i = this.waiting.findIndex((w) => w.key === key);
     if (i < 0) return false;
     const [w] = this.waiting.splice(i, 1);
-    if (w) this.waiting.unshift(w);
+    this.held += 1;
+    w?.wake();
     return true;
   }
 
