@@ -7,7 +7,9 @@ import { Session } from 'node:inspector/promises';
  * window only, not seeding or arming: the engine with `BENCH_CPU_PROFILE=<file>`, the sim process
  * with `BENCH_SIM_CPU_PROFILE=<file>`.
  */
-export async function startCpuProfile(file: string | undefined = process.env.BENCH_CPU_PROFILE): Promise<{ stop(): Promise<void> }> {
+// No default for `file`: a default would also apply to an explicit `undefined` (an unset variable),
+// and the arming profile once overwrote the burst profile that way.
+export async function startCpuProfile(file: string | undefined): Promise<{ stop(): Promise<void> }> {
   if (!file) return { stop: async () => undefined };
   const session = new Session();
   session.connect();

@@ -155,7 +155,7 @@ export async function schedulerBurst(o: { users?: number; perUser?: number } = {
     if (Date.now() > buyAt - PREWARM_MS) throw new Error(`arming took too long (${armedAt - armStart} ms); raise armLeadMs`);
     await sleep(buyAt - Date.now() - 500);
     const cpu0 = process.cpuUsage();
-    const profile = await startCpuProfile();
+    const profile = await startCpuProfile(process.env.BENCH_CPU_PROFILE);
     if (process.env.BENCH_SIM_CPU_PROFILE) await sim.profile(process.env.BENCH_SIM_CPU_PROFILE);
     const sim0 = await sim.stats();
     await waitFor(async () => Date.now() > buyAt + 500 && (await sim.stats()).buys >= n, 'every BUY at the sim', 30_000, 100).catch(() => undefined); // what never came is counted as missing
