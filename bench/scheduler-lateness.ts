@@ -180,10 +180,14 @@ export async function schedulerBurst(o: { users?: number; perUser?: number } = {
     const m = matchEntries(strategies, runOf, orders);
     const ms = await milestones(b, strategies, runOf);
     const lates = m.arrived.map((a) => a.lateMs);
-    const sells = new Map(orders.filter((x) => x.side === 'SELL' && x.tag).map((x) => [x.tag as string, x]));
+    const sellsByTag = new Map<string, SimOrder[]>();
+    for (const x of orders) if (x.side === 'SELL' && x.tag) sellsByTag.set(x.tag, [...(sellsByTag.get(x.tag) ?? []), x]);
+    let crashSellDuplicates = 0;
     const crashSells = crashRuns.flatMap((id) => {
-      const sell = [1, 2, 3].map((a) => sells.get(clientOrderId(id, 'EXIT', a))).find((x) => x !== undefined);
-      return sell ? [sell.createdAt - crashAt] : [];
+      const mine = [1, 2, 3, 4, 5].flatMap((a) => sellsByTag.get(clientOrderId(id, 'EXIT', a)) ?? []);
+      crashSellDuplicates += Math.max(0, mine.length - 1);
+      const first = mine.reduce<SimOrder | null>((a, b) => (a === null || b.createdAt < a.createdAt ? b : a), null);
+      return first ? [first.createdAt - crashAt] : [];
     });
     const phases = await b.db.selectFrom('strategy_runs').select(['phase', 'reason']).execute();
     const byPhase = new Map<string, number>();
@@ -202,6 +206,7 @@ export async function schedulerBurst(o: { users?: number; perUser?: number } = {
       .add('backlog_at_crash', backlog, 'runs', n)
       .distribution('crash_to_sell', crashSells, 'ms')
       .add('crash_sold', crashSells.length, 'orders', crashRuns.length)
+      .add('crash_sell_duplicates', crashSellDuplicates, 'orders', crashRuns.length)
       .add('arm_rate', (n * 1000) / (armedAt - armStart), 'runs/s', n)
       .add('engine_cpu_until_armed', (armCpu.user + armCpu.system) / 1000, 'ms', n)
       .add('engine_cpu_during_burst', (cpu.user + cpu.system) / 1000, 'ms', n)
@@ -209,12 +214,12 @@ export async function schedulerBurst(o: { users?: number; perUser?: number } = {
       .add('engine_log_errors', logs.errors, 'lines', n);
     return {
       rows: rows.rows,
-      targets: { last_arrival: ['<', 1000], lateness_p50: ['<', 300], missing: ['==', 0], duplicates: ['==', 0] },
+      targets: { last_arrival: ['<', 1000], lateness_p50: ['<', 300], missing: ['==', 0], duplicates: ['==', 0], crash_sell_duplicates: ['==', 0] },
       notes: [
         `${users} users × ${perUser} strategies, one shared buy second; each user has their own Kite app and account at the sim (createZerodhaSim apps option), logged in through the sim's redirect login. PostgreSQL (production pool size), Redis runtime + bus.`,
         `Run phases afterwards: ${[...byPhase].map(([k, v]) => `${k}: ${v}`).join('; ')}.`,
         'stop_loss_armed_half/_all: ms after the buy time until half / all of the runs were BOUGHT or later (fill confirmed, position in the stop-loss book), polled every 250 ms for at most 120 s.',
-        `crash_to_sell: once every BUY has arrived, ${crash.symbol}'s price is set below the stop of its ${crashRuns.length} runs while backlog_at_crash runs still wait for their fill to be confirmed; ms from the price change at the sim (which ticks every 250 ms) to each run's SELL arriving there. crash_sold counts the SELLs that arrived.`,
+        `crash_to_sell: once every BUY has arrived, ${crash.symbol}'s price is set below the stop of its ${crashRuns.length} runs while backlog_at_crash runs still wait for their fill to be confirmed; ms from the price change at the sim (which ticks every 250 ms) to each run's SELL arriving there. crash_sold counts the runs whose SELL arrived, crash_sell_duplicates any SELL beyond one per run.`,
         'CPU rows: engine process and sim process CPU time from 0.5 s before the buy until every BUY arrived (2 cores shared with PostgreSQL and Redis).',
         ...logs.samples.map((s) => `log: ${s}`),
       ],

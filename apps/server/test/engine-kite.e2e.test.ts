@@ -142,15 +142,19 @@ describe('engine with Zerodha (Kite sim)', () => {
     expect(await control.positions(KITE_SIM_USER_ID)).toEqual([expect.objectContaining({ key: 'NSE:INFY', net: 0 })]);
   });
 
-  it('sells back, exactly once, a BUY that was on the wire when the trader pressed stop', async () => {
+  // Prewarm first (session checked, entry intent written), then every broker answer takes 400 ms.
+  // At 50 ms the stop lands while the BUY is in flight; at 600 ms, after its answer, while the
+  // engine looks up the fill, before anything about the buy is written (BUY_DUE goes with the fill).
+  it.each([
+    ['while the BUY is on the wire', 50],
+    ['while its fill is being looked up', 600],
+  ])('sells back, exactly once, a BUY when the trader pressed stop %s', async (_when, stopAfterMs) => {
     const s = await strategy();
-    // Prewarm first (session checked, entry intent written), then every broker answer takes 400 ms:
-    // the stop lands while the BUY is in flight and before the engine has written BUYING.
     await p.clock.set(s.buyAt - 1_000);
     await new Promise((r) => setTimeout(r, 300));
     await control.faults({ latencyMs: 400 });
     await p.clock.set(s.buyAt);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, stopAfterMs));
     const stopped = await alice.post(`/strategy/${s.id}/stop`);
     expect(stopped.status).toBe(200);
     await until(

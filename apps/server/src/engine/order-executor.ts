@@ -48,8 +48,11 @@ export const DEFAULT_EXECUTOR_OPTIONS: ExecutorOptions = {
 };
 
 export interface ExecutorHooks {
-  /** Apply a run event; returns the run as it is afterwards, or null when the event no longer applies. */
-  emit(runId: string, event: RunEvent): Promise<RunRecord | null>;
+  /**
+   * Apply a run event, after `leading` when given (an event decided earlier and written together
+   * with this one); returns the run as it is afterwards, or null when the events no longer apply.
+   */
+  emit(runId: string, event: RunEvent, leading?: RunEvent): Promise<RunRecord | null>;
   alert(rec: RunRecord, code: string, message: string): void;
 }
 
@@ -181,16 +184,34 @@ export class OrderExecutor {
 
   /**
    * Drive a BUYING run until its entry is filled, refused or given up. `first` is an entry already
-   * on its way (the fast path sent a prepared intent the moment the buy time came).
+   * on its way (the fast path sent a prepared intent the moment the buy time came). `first.leading`
+   * is the run's BUY_DUE when it has not been written yet: it is written with the entry's first
+   * outcome, one write instead of two, and if it no longer applies by then (the trader stopped the
+   * strategy meanwhile) whatever the entry bought is undone.
    */
-  async enter(rec: RunRecord, broker: Broker, breaker: CircuitBreaker, first?: { intent: OrderIntent; result: Promise<PlaceResult>; onWaiting?: () => void }): Promise<void> {
+  async enter(
+    rec: RunRecord,
+    broker: Broker,
+    breaker: CircuitBreaker,
+    first?: { intent: OrderIntent; result: Promise<PlaceResult>; onWaiting?: () => void; leading?: RunEvent },
+  ): Promise<void> {
     const run = rec.run;
     const deadline = run.buyAt + this.o.entryGraceMs;
     let attempt: number;
     let transientFailures = 0;
+    let leading = first?.leading;
+    let refused = false;
+    const emit = async (e: RunEvent): Promise<RunRecord | null> => {
+      const lead = leading;
+      leading = undefined;
+      const after = await this.hooks.emit(run.id, e, lead);
+      if (lead && !after) refused = true;
+      return after;
+    };
     if (first) {
       attempt = first.intent.attempt;
-      const outcome = await this.onEntryResult(rec, broker, breaker, first.intent, await first.result, first.onWaiting);
+      const outcome = await this.onEntryResult(rec, broker, breaker, first.intent, await first.result, first.onWaiting, emit);
+      if (refused) return this.flattenOrphanEntry(rec, broker, first.intent, first.result);
       if (outcome === 'done') return;
       transientFailures += 1;
     } else {
@@ -213,14 +234,14 @@ export class OrderExecutor {
       if (!created) {
         // Another process wrote this attempt first: it owns the send. Look, never send.
         const o = await this.lookup(broker, stored.clientOrderId);
-        if (o) return this.settleEntry(rec, broker, o);
+        if (o) return this.settleEntry(rec, broker, o, emit);
         continue;
       }
-      const outcome = await this.onEntryResult(rec, broker, breaker, intent, await this.send(broker, intent));
+      const outcome = await this.onEntryResult(rec, broker, breaker, intent, await this.send(broker, intent), undefined, emit);
       if (outcome === 'done') return;
       transientFailures += 1;
     }
-    await this.hooks.emit(run.id, { type: 'ENTRY_SKIPPED', reason: 'MISSED_WINDOW', message: 'Not bought: missed entry window' });
+    await emit({ type: 'ENTRY_SKIPPED', reason: 'MISSED_WINDOW', message: 'Not bought: missed entry window' });
   }
 
   /**
@@ -262,7 +283,15 @@ export class OrderExecutor {
    * `onWaiting` is told before any wait on the broker begins (an order still working at the first
    * look, a lookup after an unknown outcome, a retry).
    */
-  private async onEntryResult(rec: RunRecord, broker: Broker, breaker: CircuitBreaker, intent: OrderIntent, result: PlaceResult, onWaiting?: () => void): Promise<'done' | 'retry'> {
+  private async onEntryResult(
+    rec: RunRecord,
+    broker: Broker,
+    breaker: CircuitBreaker,
+    intent: OrderIntent,
+    result: PlaceResult,
+    onWaiting: (() => void) | undefined,
+    emit: (e: RunEvent) => Promise<RunRecord | null>,
+  ): Promise<'done' | 'retry'> {
     const run = rec.run;
     if (result.kind === 'ACCEPTED') {
       breaker.success();
@@ -272,14 +301,14 @@ export class OrderExecutor {
         onWaiting?.();
         await this.intents.recordOutcome(intent.clientOrderId, { status: 'PENDING', brokerOrderId: result.brokerOrderId }, this.clock.now());
       }
-      await this.settleEntry(rec, broker, o ?? pendingOrder(intent, result.brokerOrderId));
+      await this.settleEntry(rec, broker, o ?? pendingOrder(intent, result.brokerOrderId), emit);
       return 'done';
     }
     if (result.kind === 'REJECTED') {
       breaker.success();
       await this.intents.recordOutcome(intent.clientOrderId, { status: 'REJECTED', message: result.message }, this.clock.now());
       // A refusal (including an expired session) is final for the day: no retry, the reason kept.
-      await this.hooks.emit(run.id, { type: 'BUY_REJECTED', code: result.code, message: result.message });
+      await emit({ type: 'BUY_REJECTED', code: result.code, message: result.message });
       return 'done';
     }
     breaker.failure();
@@ -290,7 +319,7 @@ export class OrderExecutor {
       const o = await this.lookup(broker, intent.clientOrderId, this.o.ambiguousLookups);
       if (o) {
         breaker.success();
-        await this.settleEntry(rec, broker, o);
+        await this.settleEntry(rec, broker, o, emit);
         return 'done';
       }
       await this.intents.recordOutcome(intent.clientOrderId, { status: 'CANCELLED', message: `not at broker after: ${result.cause}` }, this.clock.now());
@@ -414,16 +443,15 @@ export class OrderExecutor {
     return latest.attempt;
   }
 
-  private async settleEntry(rec: RunRecord, broker: Broker, order: BrokerOrder): Promise<void> {
-    const runId = rec.run.id;
+  private async settleEntry(rec: RunRecord, broker: Broker, order: BrokerOrder, emit = (e: RunEvent) => this.hooks.emit(rec.run.id, e)): Promise<void> {
     // BUY_SENT marks an order still working; one already final goes straight to its outcome.
-    if (order.status === 'PENDING' && rec.run.entryBrokerOrderId !== order.brokerOrderId) await this.hooks.emit(runId, { type: 'BUY_SENT', brokerOrderId: order.brokerOrderId });
+    if (order.status === 'PENDING' && rec.run.entryBrokerOrderId !== order.brokerOrderId) await emit({ type: 'BUY_SENT', brokerOrderId: order.brokerOrderId });
     const s = await this.follow(broker, order, rec);
     await this.entryOutcomes.add({ clientOrderId: order.tag ?? '', outcome: { status: s.status, brokerOrderId: s.brokerOrderId, filledQuantity: s.filled, averagePricePaise: s.avg, message: s.message }, at: this.clock.now() });
     if (s.filled > 0 && s.avg !== null) {
-      await this.hooks.emit(runId, { type: 'BUY_FILLED', filledQuantity: s.filled, averagePricePaise: s.avg });
+      await emit({ type: 'BUY_FILLED', filledQuantity: s.filled, averagePricePaise: s.avg });
     } else {
-      await this.hooks.emit(runId, { type: 'BUY_REJECTED', code: 'BROKER_REJECTED', message: s.message ?? 'The broker did not fill the order' });
+      await emit({ type: 'BUY_REJECTED', code: 'BROKER_REJECTED', message: s.message ?? 'The broker did not fill the order' });
     }
   }
 

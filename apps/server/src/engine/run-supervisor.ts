@@ -149,7 +149,7 @@ export class RunSupervisor {
     this.executor = new OrderExecutor(
       d.intents,
       d.clock,
-      { emit: (id, e) => this.apply(id, e), alert: (rec, code, message) => this.alert(rec.userId, { code, message, strategy_id: rec.run.strategyId, run_id: rec.run.id }) },
+      { emit: (id, e, leading) => this.apply(id, e, leading), alert: (rec, code, message) => this.alert(rec.userId, { code, message, strategy_id: rec.run.strategyId, run_id: rec.run.id }) },
       d.log,
       { ...DEFAULT_EXECUTOR_OPTIONS, entryGraceMs: this.o.entryGraceMs, ...this.o.executor },
     );
@@ -481,6 +481,13 @@ export class RunSupervisor {
           if (last && last.paise <= t.rec.run.stopLossPaise) this.entryBookkeeping.promote(runId);
           release = await slot;
           awaiting.remove(runId);
+          if ((await result).kind === 'ACCEPTED') {
+            // The usual case: BUY_DUE is written together with the entry's first outcome (its fill,
+            // mostly), one write instead of two; a stop committed meanwhile is found there and the
+            // entry undone (see enter).
+            const buying = decideBuying(t.rec.run, due, this.d.clock.now());
+            if (buying) return await this.executor.enter({ ...t.rec, run: buying }, broker, breaker, { intent: prepared, result, onWaiting: release, leading: due });
+          }
           const rec = await this.apply(runId, due);
           if (!rec || rec.run.phase !== 'BUYING') {
             this.d.log.warn({ runId, phase: rec?.run.phase }, 'the run changed while its entry was on the wire; undoing the entry');
@@ -680,25 +687,27 @@ export class RunSupervisor {
    * edit landed) re-read the run and decide again. An event that no longer applies is dropped, never
    * forced. Returns the run afterwards, or null when nothing was applied.
    */
-  apply(runId: string, event: RunEvent): Promise<RunRecord | null> {
+  apply(runId: string, event: RunEvent, leading?: RunEvent): Promise<RunRecord | null> {
     return this.serial(runId, async () => {
       for (let i = 0; i < 8; i++) {
         const t = this.live.get(runId);
         const rec = t?.rec ?? (await this.d.runs.get(runId));
         if (!rec) return null;
         const now = this.d.clock.now();
-        let next: { run: Run; event: RunEventRecord };
+        // `leading`, when given, is an earlier event of the run written in the same change.
+        const steps: Array<{ run: Run; event: RunEventRecord }> = [];
         try {
-          next = transition(rec.run, event, now);
+          for (const e of leading ? [leading, event] : [event]) steps.push(transition(steps.at(-1)?.run ?? rec.run, e, now));
         } catch (e) {
           if (e instanceof IllegalTransitionError) {
-            this.d.log.info({ runId, phase: rec.run.phase, event: event.type }, 'event no longer applies');
+            this.d.log.info({ runId, phase: rec.run.phase, event: event.type, leading: leading?.type }, 'event no longer applies');
             return null;
           }
           throw e;
         }
+        const next = steps.at(-1) as { run: Run; event: RunEventRecord };
         const strategy = isTerminalPhase(next.run.phase) ? await this.strategyWriteFor(rec, next.run, now) : undefined;
-        const change = { run: next.run, expectedVersion: rec.version, nextActionAt: nextActionAt(next.run), events: [next.event] };
+        const change = { run: next.run, expectedVersion: rec.version, nextActionAt: nextActionAt(next.run), events: steps.map((x) => x.event) };
         // Exit decisions never queue behind the bulk bookkeeping of other runs' fills.
         const written =
           strategy || URGENT_EVENTS.has(event.type) ? await this.d.runs.applyTransition({ ...change, ...(strategy ? { strategy: strategy.write } : {}) }, now) : await this.transitions.add(change);
@@ -804,5 +813,15 @@ export class RunSupervisor {
   /** For tests: the instrument key a run is booked under. */
   bookSize(kind: BrokerKind, instrument: InstrumentId): number {
     return this.books.get(`${kind}|${instrument}`)?.size ?? 0;
+  }
+}
+
+/** The run as BUY_DUE would leave it, when that is BUYING; null when the event would not lead to a buy now. */
+function decideBuying(run: Run, due: RunEvent, now: number): Run | null {
+  try {
+    const next = transition(run, due, now).run;
+    return next.phase === 'BUYING' ? next : null;
+  } catch {
+    return null;
   }
 }
