@@ -185,9 +185,10 @@ export class OrderExecutor {
   /**
    * Drive a BUYING run until its entry is filled, refused or given up. `first` is an entry already
    * on its way (the fast path sent a prepared intent the moment the buy time came). `first.leading`
-   * is the run's BUY_DUE when it has not been written yet: it is written with the entry's first
-   * outcome, one write instead of two, and if it no longer applies by then (the trader stopped the
-   * strategy meanwhile) whatever the entry bought is undone.
+   * is the run's BUY_DUE when it has not been written yet (given with an accepted entry, whose first
+   * outcome is always emitted at once): it is written with that outcome, one write instead of two,
+   * and if it no longer applies by then (the trader stopped the strategy meanwhile) whatever the
+   * entry bought is undone.
    */
   async enter(
     rec: RunRecord,
