@@ -6,6 +6,7 @@ import type { NewOrderIntent, OrderIntentRecord, OrderIntentStore, OrderOutcome,
 import { isUuid } from './broker-account-repository';
 import type { Db } from './database';
 import type { Database } from './schema';
+import { distinctRounds } from './distinct-rounds';
 import { unnestRows } from './unnest-rows';
 import { decodeTimeCursor, encodeTimeCursor, pageOf } from './strategy-repository';
 
@@ -124,53 +125,43 @@ export class OrderIntentRepository implements OrderIntentStore {
 
   async recordOutcomes(list: ReadonlyArray<{ clientOrderId: string; outcome: OrderOutcome; at: number }>): Promise<boolean[]> {
     const found = list.map(() => false);
-    // One statement updates a row once: a tag repeated in the list waits for a later round.
-    let pending = list.map((item, index) => ({ item, index }));
-    while (pending.length > 0) {
-      const seen = new Set<string>();
-      const round: typeof pending = [];
-      const later: typeof pending = [];
-      for (const p of pending) {
-        if (seen.has(p.item.clientOrderId) || round.length === INSERT_CHUNK) later.push(p);
-        else {
-          seen.add(p.item.clientOrderId);
-          round.push(p);
-        }
+    for (const round of distinctRounds(list, (x) => x.clientOrderId)) {
+      for (let from = 0; from < round.length; from += INSERT_CHUNK) {
+        const part = round.slice(from, from + INSERT_CHUNK);
+        // A field left undefined is left alone and a null is written, as in recordOutcome: each
+        // nullable field travels with a flag saying whether it was given.
+        const rows = unnestRows(
+          'v',
+          OUTCOME_COLUMNS,
+          part.map(({ item: { clientOrderId, outcome: o, at } }) => ({
+            tag: clientOrderId,
+            at: new Date(at),
+            has_status: o.status !== undefined,
+            status: o.status,
+            has_broker_order_id: o.brokerOrderId !== undefined,
+            broker_order_id: o.brokerOrderId,
+            has_filled: o.filledQuantity !== undefined,
+            filled: o.filledQuantity,
+            has_avg: o.averagePricePaise !== undefined,
+            avg: o.averagePricePaise,
+            has_message: o.message !== undefined,
+            message: o.message,
+          })),
+        );
+        const { rows: done } = await sql<{ client_order_id: string }>`
+          update order_intents o set
+            status = case when v.has_status then v.status else o.status end,
+            broker_order_id = case when v.has_broker_order_id then v.broker_order_id else o.broker_order_id end,
+            filled_quantity = case when v.has_filled then v.filled else o.filled_quantity end,
+            average_price_paise = case when v.has_avg then v.avg else o.average_price_paise end,
+            message = case when v.has_message then v.message else o.message end,
+            updated_at = v.at
+          from ${rows}
+          where o.client_order_id = v.tag
+          returning o.client_order_id`.execute(this.db);
+        const updated = new Set(done.map((r) => r.client_order_id));
+        for (const p of part) found[p.index] = updated.has(p.item.clientOrderId);
       }
-      // A field left undefined is left alone and a null is written, as in recordOutcome: each
-      // nullable field travels with a flag saying whether it was given.
-      const rows = unnestRows(
-        'v',
-        OUTCOME_COLUMNS,
-        round.map(({ item: { clientOrderId, outcome: o, at } }) => ({
-          tag: clientOrderId,
-          at: new Date(at),
-          has_status: o.status !== undefined,
-          status: o.status,
-          has_broker_order_id: o.brokerOrderId !== undefined,
-          broker_order_id: o.brokerOrderId,
-          has_filled: o.filledQuantity !== undefined,
-          filled: o.filledQuantity,
-          has_avg: o.averagePricePaise !== undefined,
-          avg: o.averagePricePaise,
-          has_message: o.message !== undefined,
-          message: o.message,
-        })),
-      );
-      const { rows: done } = await sql<{ client_order_id: string }>`
-        update order_intents o set
-          status = case when v.has_status then v.status else o.status end,
-          broker_order_id = case when v.has_broker_order_id then v.broker_order_id else o.broker_order_id end,
-          filled_quantity = case when v.has_filled then v.filled else o.filled_quantity end,
-          average_price_paise = case when v.has_avg then v.avg else o.average_price_paise end,
-          message = case when v.has_message then v.message else o.message end,
-          updated_at = v.at
-        from ${rows}
-        where o.client_order_id = v.tag
-        returning o.client_order_id`.execute(this.db);
-      const updated = new Set(done.map((r) => r.client_order_id));
-      for (const p of round) found[p.index] = updated.has(p.item.clientOrderId);
-      pending = later;
     }
     return found;
   }

@@ -6,6 +6,7 @@ import type { RunArm, RunRecord, RunStore, RunTransition, RunWriteResult, Strate
 import { isUuid } from './broker-account-repository';
 import type { Db } from './database';
 import type { Database } from './schema';
+import { distinctRounds } from './distinct-rounds';
 import { unnestRows, type UnnestColumn } from './unnest-rows';
 import { insertEvents, strategyEvent, toEventRecord, writeStrategy, type EventInsert, type EventRow } from './strategy-repository';
 
@@ -137,23 +138,13 @@ export class RunRepository implements RunStore {
   async applyTransitions(list: ReadonlyArray<Omit<RunTransition, 'strategy'>>): Promise<Array<RunWriteResult | null>> {
     if (list.some((t) => t.events.length === 0)) throw new Error('a run transition records at least one event');
     const out: Array<RunWriteResult | null> = list.map(() => null);
-    // A run may appear once per statement (UPDATE … FROM would pick one of its rows at random);
-    // repeats go in a later statement, in order.
-    let rest = list.map((t, i) => ({ t, i })).filter(({ t }) => isUuid(t.run.id));
-    while (rest.length > 0) {
-      const seen = new Set<string>();
-      const now: typeof rest = [];
-      const later: typeof rest = [];
-      for (const x of rest) {
-        (seen.has(x.t.run.id) ? later : now).push(x);
-        seen.add(x.t.run.id);
+    for (const round of distinctRounds(list, (t) => t.run.id)) {
+      const valid = round.filter(({ item }) => isUuid(item.run.id));
+      for (let from = 0; from < valid.length; from += TRANSITION_CHUNK) {
+        const part = valid.slice(from, from + TRANSITION_CHUNK);
+        const written = await this.writeTransitions(part.map((x) => x.item));
+        part.forEach((x) => (out[x.index] = written.get(x.item.run.id) ?? null));
       }
-      for (let from = 0; from < now.length; from += TRANSITION_CHUNK) {
-        const part = now.slice(from, from + TRANSITION_CHUNK);
-        const written = await this.writeTransitions(part.map((x) => x.t));
-        part.forEach((x) => (out[x.i] = written.get(x.t.run.id) ?? null));
-      }
-      rest = later;
     }
     return out;
   }
@@ -188,7 +179,7 @@ export class RunRepository implements RunStore {
 /** Statements of applyTransitions carry at most this many runs, to bound one statement's work and size. */
 const TRANSITION_CHUNK = 500;
 
-/** The columns a transition sets, with their SQL types: VALUES has no column to infer them from. */
+/** The columns a transition sets, with the SQL types their arrays are sent as (a parameter carries no type of its own). */
 const RUN_SET_COLUMNS = [
   ['phase', 'text'],
   ['quantity', 'int'],
