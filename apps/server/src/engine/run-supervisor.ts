@@ -111,8 +111,8 @@ export class RunSupervisor {
   private readonly books = new Map<string, StopLossBook>();
   /**
    * Entries sent and still waiting for a bookkeeping slot, by stop, per instrument: a tick through
-   * one of their stops lets that run in at once (Semaphore.promote), so a position already in
-   * danger is confirmed and protected first, not after thousands of others.
+   * one of their stops lets that run in before its turn (Semaphore.promote), so a position already
+   * in danger is confirmed and protected first, not after thousands of others.
    */
   private readonly awaitingBooks = new Map<string, StopLossBook>();
   private readonly watchers = new Map<string, Map<string, string>>(); // kind|instrument → runId → userId

@@ -46,4 +46,29 @@ describe('Semaphore', () => {
     expect(order).toEqual(['d', 'b', 'c']);
     expect(s.inUse).toBe(0);
   });
+
+  it('beyond twice its size, puts promoted waiters at the front of the queue instead of letting them in', async () => {
+    const s = new Semaphore(1);
+    const first = await s.acquire('a');
+    const order: string[] = [];
+    const waiting = ['b', 'c', 'd', 'e'].map((k) => s.acquire(k).then((release) => (order.push(k), release)));
+    await new Promise((r) => setImmediate(r));
+    expect(s.promote('e')).toBe(true); // in at once: 2 holders now
+    expect(s.promote('d')).toBe(true); // the limit's double is reached: first in line instead
+    expect(s.promote('d')).toBe(false);
+    const e = await waiting[3];
+    expect(order).toEqual(['e']);
+    expect(s.inUse).toBe(2);
+    expect(s.queued).toBe(3);
+    first(); // closes (over the limit)
+    e?.(); // passes on to the front of the queue: d
+    const d = await waiting[2];
+    expect(order).toEqual(['e', 'd']);
+    d?.();
+    (await waiting[0])?.();
+    (await waiting[1])?.();
+    expect(order).toEqual(['e', 'd', 'b', 'c']);
+    expect(s.inUse).toBe(0);
+    expect(s.queued).toBe(0);
+  });
 });
