@@ -62,6 +62,9 @@ describe('stop-loss of an entry still waiting behind a backlog of fills', () => 
     expect(bought).toBeLessThanOrEqual(CROWD / 2);
     const sells = (await control.orders({ account: KITE_SIM_USER_ID })).filter((o) => o.side === 'SELL');
     expect(sells.map((o) => `${o.key}:${o.quantity}`)).toEqual(['NSE:SBIN:1']);
+    // The planner and the ticks all saw the crossing: one stop-loss decision was recorded.
+    const events = (await alice.get(`/strategy/${late}/events?limit=50`)).body.items as Array<{ cause: string }>;
+    expect(events.filter((e) => e.cause === 'STOP_LOSS_HIT')).toHaveLength(1);
     await control.faults({ latencyMs: 0 });
     await until(p, async () => (await Promise.all(crowd.map((id) => phaseIs(alice, id, 'BOUGHT')))).every(Boolean), { stepMs: 0, realTimeoutMs: 20_000, label: 'the crowd bought' });
   });

@@ -93,6 +93,10 @@ interface Tracked {
   /** in position: the opened broker, so a stop-loss SELL needs no lookup */
   broker: Broker | null;
   exitPrepared: boolean;
+  /** the exit intent being written, until it is */
+  exitPreparing: Promise<void> | null;
+  /** a stop-loss decision is in flight: a second crossing seen meanwhile adds nothing */
+  stopping: boolean;
   /** an executor loop is driving this run's order */
   driving: boolean;
   /** when this engine's lease on the run runs out unless renewed (epoch ms, wall clock) */
@@ -293,7 +297,7 @@ export class RunSupervisor {
     // Only the engine holding a run's lease acts on it.
     const asked = Date.now();
     if (!existing && !isTerminalPhase(rec.run.phase) && !(await this.claim(rec.run.id))) return;
-    const t: Tracked = existing ?? { rec, kind, watching: false, driving: false, prewarmed: null, prepared: null, exitIntent: null, broker: null, exitPrepared: false, leaseUntil: asked + this.o.leaseMs };
+    const t: Tracked = existing ?? { rec, kind, watching: false, driving: false, prewarmed: null, prepared: null, exitIntent: null, broker: null, exitPrepared: false, exitPreparing: null, stopping: false, leaseUntil: asked + this.o.leaseMs };
     t.rec = rec;
     this.live.set(rec.run.id, t);
     this.plan(t);
@@ -334,7 +338,10 @@ export class RunSupervisor {
         this.book(bookKey).upsert(id, run.stopLossPaise);
         if (!t.exitPrepared) {
           t.exitPrepared = true;
-          void this.prepareExit(t);
+          const preparing: Promise<void> = this.prepareExit(t).finally(() => {
+            if (t.exitPreparing === preparing) t.exitPreparing = null;
+          });
+          t.exitPreparing = preparing;
         }
         const exitAt = Math.min(run.sellAt, run.squareOffAt);
         this.scheduler.schedule(`${id}:exit`, exitAt, () => void this.timedExit(id));
@@ -500,7 +507,7 @@ export class RunSupervisor {
           this.d.log.error({ runId, err: e instanceof Error ? e.message : String(e) }, 'fast entry failed');
         } finally {
           release?.();
-          t.driving = false;
+          this.entryLoopDone(t);
         }
       })();
       return;
@@ -562,7 +569,20 @@ export class RunSupervisor {
    * one). Without a prepared intent: commit SELLING first, then send.
    */
   private stopHit(t: Tracked, price: number): void {
+    // The planner and a tick can both see one crossing: one decision at a time per run.
+    if (t.stopping) return;
     const event: RunEvent = { type: 'STOP_LOSS_HIT', lastPricePaise: paise(price) };
+    if (!t.exitIntent && t.exitPreparing && t.rec.run.phase === 'BOUGHT') {
+      // The position has only just opened and its exit intent is being written: waiting for it
+      // (and for the entry loop to finish) lets the SELL leave before any write, sooner than the
+      // slow path's writes in front of it.
+      t.stopping = true;
+      void t.exitPreparing.then(() => {
+        t.stopping = false;
+        this.stopHit(t, price);
+      });
+      return;
+    }
     const intent = t.exitIntent;
     const broker = t.broker;
     if (intent && broker && !t.driving && t.rec.run.phase === 'BOUGHT') {
@@ -574,6 +594,7 @@ export class RunSupervisor {
       }
       if (decided === 'SELLING') {
         t.driving = true;
+        t.stopping = true;
         t.exitIntent = null;
         const result = this.executor.send(broker, intent);
         void (async () => {
@@ -584,6 +605,7 @@ export class RunSupervisor {
             this.d.log.error({ runId: t.rec.run.id, err: e instanceof Error ? e.message : String(e) }, 'fast stop-loss exit failed');
           } finally {
             t.driving = false;
+            t.stopping = false;
             // Whatever happened, a run still SELLING must keep being driven.
             const cur = this.live.get(t.rec.run.id);
             if (cur?.rec.run.phase === 'SELLING') this.drive(cur, 'exit');
@@ -592,7 +614,12 @@ export class RunSupervisor {
         return;
       }
     }
-    void this.apply(t.rec.run.id, event);
+    t.stopping = true;
+    void this.apply(t.rec.run.id, event).finally(() => {
+      t.stopping = false;
+      // Not applied and still in position: back in the book, so the next crossing tries again.
+      if (this.live.get(t.rec.run.id) === t && t.rec.run.phase === 'BOUGHT') this.book(`${t.kind}|${t.rec.instrument}`).upsert(t.rec.run.id, t.rec.run.stopLossPaise);
+    });
   }
 
   /** Hot path: one Map lookup and one comparison for a tick that crosses nothing. */
@@ -647,9 +674,20 @@ export class RunSupervisor {
           return;
         }
       } finally {
-        t.driving = false;
+        if (what === 'enter') this.entryLoopDone(t);
+        else t.driving = false;
       }
     })();
+  }
+
+  /**
+   * An entry loop has ended. A stop-loss decided while it was finishing (the price already through
+   * the stop when the fill landed) found the run being driven and could not start its exit: start
+   * it now, so a run SELLING is never left without a loop.
+   */
+  private entryLoopDone(t: Tracked): void {
+    t.driving = false;
+    if (!this.stopped && this.live.get(t.rec.run.id) === t && t.rec.run.phase === 'SELLING') this.drive(t, 'exit');
   }
 
   private breaker(kind: BrokerKind): CircuitBreaker {
@@ -764,6 +802,14 @@ export class RunSupervisor {
     const { run } = rec;
     const t = this.live.get(run.id);
     if (t) t.rec = rec;
+    // What the new phase needs comes first (a stop-loss armed, an exit driven), before the round
+    // trips of the live state and the user's stream: after a burst those queue behind thousands.
+    if (t && (from !== run.phase || run.phase === 'BOUGHT')) {
+      if (from === run.phase && run.phase === 'BOUGHT') {
+        // A plan change in position (a new stop-loss): move the entry in the book.
+        this.book(`${t.kind}|${t.rec.instrument}`).upsert(run.id, run.stopLossPaise);
+      } else this.plan(t);
+    }
     await this.d.runtime
       .setRun(run.id, {
         phase: run.phase,
@@ -800,14 +846,7 @@ export class RunSupervisor {
     if (run.phase === 'FAILED' && from === 'SELLING') {
       this.alert(rec.userId, { code: 'EXIT_NEEDS_ATTENTION', message: run.reason ?? 'An exit needs your attention', strategy_id: run.strategyId, run_id: run.id });
     }
-    if (t && (from !== run.phase || run.phase === 'BOUGHT')) {
-      if (from === run.phase && run.phase === 'BOUGHT') {
-        // A plan change in position (a new stop-loss): move the entry in the book.
-        this.book(`${t.kind}|${t.rec.instrument}`).upsert(run.id, run.stopLossPaise);
-      } else this.plan(t);
-    } else if (!t && !isTerminalPhase(run.phase)) {
-      await this.track(rec);
-    }
+    if (!t && !isTerminalPhase(run.phase)) await this.track(rec);
   }
 
   /** For tests: the instrument key a run is booked under. */
