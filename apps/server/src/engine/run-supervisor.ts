@@ -451,12 +451,8 @@ export class RunSupervisor {
     }
     const due: RunEvent = { type: 'BUY_DUE', lastPricePaise: await this.priceNow(t, broker) };
     // Decide in memory first: only a BUY_DUE that leads to BUYING may send.
-    let decided: Run['phase'];
-    try {
-      decided = transition(t.rec.run, due, this.d.clock.now()).run.phase;
-    } catch {
-      return;
-    }
+    const decided = tryTransition(t.rec.run, due, this.d.clock.now())?.phase;
+    if (!decided) return;
     // However late this callback runs (an overloaded process), a BUY past its window is never sent.
     if (decided === 'BUYING' && this.d.clock.now() > t.rec.run.buyAt + this.o.entryGraceMs) {
       await this.apply(runId, { type: 'ENTRY_SKIPPED', reason: 'MISSED_WINDOW', message: 'Not bought: missed entry window' });
@@ -492,8 +488,8 @@ export class RunSupervisor {
             // The usual case: BUY_DUE is written together with the entry's first outcome (its fill,
             // mostly), one write instead of two; a stop committed meanwhile is found there and the
             // entry undone (see enter).
-            const buying = decideBuying(t.rec.run, due, this.d.clock.now());
-            if (buying) return await this.executor.enter({ ...t.rec, run: buying }, broker, breaker, { intent: prepared, result, onWaiting: release, leading: due });
+            const buying = tryTransition(t.rec.run, due, this.d.clock.now());
+            if (buying?.phase === 'BUYING') return await this.executor.enter({ ...t.rec, run: buying }, broker, breaker, { intent: prepared, result, onWaiting: release, leading: due });
           }
           const rec = await this.apply(runId, due);
           if (!rec || rec.run.phase !== 'BUYING') {
@@ -586,13 +582,7 @@ export class RunSupervisor {
     const intent = t.exitIntent;
     const broker = t.broker;
     if (intent && broker && !t.driving && t.rec.run.phase === 'BOUGHT') {
-      let decided: Run['phase'] | null;
-      try {
-        decided = transition(t.rec.run, event, this.d.clock.now()).run.phase;
-      } catch {
-        decided = null;
-      }
-      if (decided === 'SELLING') {
+      if (tryTransition(t.rec.run, event, this.d.clock.now())?.phase === 'SELLING') {
         t.driving = true;
         t.stopping = true;
         t.exitIntent = null;
@@ -855,11 +845,10 @@ export class RunSupervisor {
   }
 }
 
-/** The run as BUY_DUE would leave it, when that is BUYING; null when the event would not lead to a buy now. */
-function decideBuying(run: Run, due: RunEvent, now: number): Run | null {
+/** The run as the event would leave it, decided in memory; null when the event does not apply to it now. */
+function tryTransition(run: Run, event: RunEvent, now: number): Run | null {
   try {
-    const next = transition(run, due, now).run;
-    return next.phase === 'BUYING' ? next : null;
+    return transition(run, event, now).run;
   } catch {
     return null;
   }
