@@ -50,7 +50,6 @@ export async function hubCostPerTick(o: { positions?: number; instruments?: numb
     recs.set(run.id, { run, userId: `user-${i % 2000}`, brokerAccountId: `acct-${i % 2000}`, instrument, version: 1, nextActionAt: run.sellAt, lastAction: 'ARMED', createdAt: now });
   }
   const runs = {
-    open: async () => [...recs.values()],
     openIds: async () => [...recs.keys()],
     byIds: async (ids: readonly string[]) => ids.flatMap((id) => recs.get(id) ?? []),
     get: async (id: string) => recs.get(id) ?? null, latest: async () => null, arm: async () => null, applyTransition: async () => null } as unknown as RunStore;

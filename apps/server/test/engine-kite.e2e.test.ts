@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createZerodhaSim, KITE_SIM_API_KEY, KITE_SIM_API_SECRET, KITE_SIM_USER_ID, SimControl, startSim, type RunningSim } from '@ats/broker-sims';
-import { ist, kiteToken, phaseIs, signUp, startEnginePlatform, T0, until, type Api, type EnginePlatform } from './support/engine-harness';
+import { createZerodhaSim, KITE_SIM_USER_ID, SimControl, startSim, type RunningSim } from '@ats/broker-sims';
+import { connectKiteSim, ist, kiteSimEnv, phaseIs, signUp, startEnginePlatform, T0, until, type Api, type EnginePlatform } from './support/engine-harness';
 
 /**
  * The engine against Zerodha's wire protocol (the Kite sim): rejections, expired tokens, partial
@@ -18,7 +18,7 @@ describe('engine with Zerodha (Kite sim)', () => {
   beforeAll(async () => {
     sim = await startSim(createZerodhaSim(), 0, { tickIntervalMs: 50 });
     control = new SimControl(sim.url);
-    p = await startEnginePlatform({ KITE_API_URL: sim.url, KITE_WS_URL: sim.url.replace('http', 'ws'), KITE_LOGIN_URL: sim.url, ATS_FEED_STALE_MS: '3000' });
+    p = await startEnginePlatform({ ...kiteSimEnv(sim.url), ATS_FEED_STALE_MS: '3000' });
     alice = await signUp(p, 'kite-trader@example.com');
   });
   afterAll(async () => {
@@ -30,10 +30,7 @@ describe('engine with Zerodha (Kite sim)', () => {
     await control.walk(false);
     await control.setPrice('INFY', 160_000);
     // a fresh session per test: some tests expire it
-    const token = await kiteToken(sim.url, KITE_SIM_API_KEY, KITE_SIM_API_SECRET);
-    const r = await alice.post('/broker/connect', { broker: 'zerodha', credentials: { api_key: KITE_SIM_API_KEY, api_secret: KITE_SIM_API_SECRET, access_token: token } });
-    expect(r.status, JSON.stringify(r.body)).toBe(201);
-    broker = r.body.id;
+    broker = await connectKiteSim(alice, sim.url);
   });
 
   async function strategy(o: { stop?: number; qty?: number } = {}): Promise<{ id: string; buyAt: number; sellAt: number }> {

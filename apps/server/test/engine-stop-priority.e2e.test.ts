@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createZerodhaSim, KITE_SIM_API_KEY, KITE_SIM_API_SECRET, KITE_SIM_USER_ID, SimControl, startSim, type RunningSim } from '@ats/broker-sims';
-import { ist, kiteToken, phaseIs, signUp, startEnginePlatform, T0, until, type Api, type EnginePlatform } from './support/engine-harness';
+import { createZerodhaSim, KITE_SIM_USER_ID, SimControl, startSim, type RunningSim } from '@ats/broker-sims';
+import { connectKiteSim, ist, kiteSimEnv, phaseIs, signUp, startEnginePlatform, T0, until, type Api, type EnginePlatform } from './support/engine-harness';
 
 /**
  * After a burst, bought entries confirm their fills a bounded number at a time. A position whose
@@ -19,12 +19,9 @@ describe('stop-loss of an entry still waiting behind a backlog of fills', () => 
     sim = await startSim(createZerodhaSim(), 0, { tickIntervalMs: 25 });
     control = new SimControl(sim.url);
     // One bookkeeping slot: the crowd's fills are confirmed strictly one after another.
-    p = await startEnginePlatform({ KITE_API_URL: sim.url, KITE_WS_URL: sim.url.replace('http', 'ws'), KITE_LOGIN_URL: sim.url, ATS_BROKER_ORDER_TIMEOUT_MS: '5000' }, { engineOptions: { entryBookkeepingSlots: 1 } });
+    p = await startEnginePlatform({ ...kiteSimEnv(sim.url), ATS_BROKER_ORDER_TIMEOUT_MS: '5000' }, { engineOptions: { entryBookkeepingSlots: 1 } });
     alice = await signUp(p, 'backlog-trader@example.com');
-    const token = await kiteToken(sim.url, KITE_SIM_API_KEY, KITE_SIM_API_SECRET);
-    const r = await alice.post('/broker/connect', { broker: 'zerodha', credentials: { api_key: KITE_SIM_API_KEY, api_secret: KITE_SIM_API_SECRET, access_token: token } });
-    expect(r.status, JSON.stringify(r.body)).toBe(201);
-    broker = r.body.id;
+    broker = await connectKiteSim(alice, sim.url);
   });
   afterAll(async () => {
     await p?.dispose();

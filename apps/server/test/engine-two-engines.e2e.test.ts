@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createZerodhaSim, KITE_SIM_API_KEY, KITE_SIM_API_SECRET, KITE_SIM_USER_ID, SimControl, startSim, type RunningSim } from '@ats/broker-sims';
-import { ist, kiteToken, phaseIs, signUp, T0, until } from './support/engine-harness';
+import { createZerodhaSim, KITE_SIM_USER_ID, SimControl, startSim, type RunningSim } from '@ats/broker-sims';
+import { connectKiteSim, ist, kiteSimEnv, phaseIs, signUp, T0, until } from './support/engine-harness';
 import { startTestPlatform, type TestPlatform } from './support/test-platform';
 import { TEST_REDIS_URL, uniqueName } from './support/test-env';
 
@@ -22,7 +22,7 @@ describe.skipIf(!TEST_REDIS_URL)('two engines sharing the runs', () => {
     control = new SimControl(sim.url);
     await control.walk(false);
     await control.setPrice('INFY', 160_000);
-    const env = { KITE_API_URL: sim.url, KITE_WS_URL: sim.url.replace('http', 'ws'), KITE_LOGIN_URL: sim.url, ATS_BROKER_ORDER_TIMEOUT_MS: '700' };
+    const env = { ...kiteSimEnv(sim.url), ATS_BROKER_ORDER_TIMEOUT_MS: '700' };
     const redisPrefix = `${uniqueName('two')}:`;
     const engineOptions = { rescanEveryMs: 100, leaseMs: 400 };
     a = await startTestPlatform({ start: T0, redis: true, env, overrides: { redisPrefix, engineOptions } });
@@ -36,8 +36,7 @@ describe.skipIf(!TEST_REDIS_URL)('two engines sharing the runs', () => {
 
   it('sends one BUY between them, and the survivor sells after the owner stops', async () => {
     const u = await signUp(a, 'scale@example.com');
-    const token = await kiteToken(sim.url, KITE_SIM_API_KEY, KITE_SIM_API_SECRET);
-    const broker = (await u.post('/broker/connect', { broker: 'zerodha', credentials: { api_key: KITE_SIM_API_KEY, api_secret: KITE_SIM_API_SECRET, access_token: token } })).body.id;
+    const broker = await connectKiteSim(u, sim.url);
     const buyAt = T0 + 2 * 60_000;
     const sellAt = buyAt + 3 * 60_000;
     const s = (await u.post('/strategy/create', { broker_id: broker, symbol: 'INFY', buy_time: ist(buyAt), sell_time: ist(sellAt), stop_loss: 1500, quantity: 3 })).body;

@@ -140,13 +140,10 @@ export interface RunStore {
   /** The strategy's most recent run (latest trading date), open or not. */
   latest(strategyId: string): Promise<RunRecord | null>;
   /**
-   * Runs not yet in a terminal phase, earliest `nextActionAt` first; `dueBy` keeps those due by
-   * then. Recovery calls it without `dueBy` to rebuild everything in flight.
-   */
-  open(q?: { dueBy?: number; limit?: number }): Promise<RunRecord[]>;
-  /**
-   * The ids of `open`'s runs, in the same order. A periodic rescan already tracks nearly all of
-   * them: it reads whole rows (`get`/`byIds`) only for the few it does not know.
+   * The ids of the runs not yet in a terminal phase, earliest `nextActionAt` first; `dueBy` keeps
+   * those due by then. Recovery calls it without `dueBy` to rebuild everything in flight. A
+   * periodic rescan already tracks nearly all of them: it reads whole rows (`byIds`) only for the
+   * few it does not know.
    */
   openIds(q?: { dueBy?: number }): Promise<string[]>;
   /** The runs with these ids, in any order; an unknown id is left out. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createZerodhaSim, KITE_SIM_API_KEY, KITE_SIM_API_SECRET, KITE_SIM_USER_ID, SimControl, startSim, type RunningSim } from '@ats/broker-sims';
 import { dropSchema } from '../../src/adapters/postgres/database';
-import { ist, kiteToken, type Json } from '../support/engine-harness';
+import { ist, kiteSimEnv, kiteToken, type Json } from '../support/engine-harness';
 import { TEST_DATABASE_URL, uniqueName } from '../support/test-env';
 import { freePort, ServerProcess } from '../support/server-process';
 
@@ -39,9 +39,7 @@ describe(`crash safety: SIGKILL at random moments, ${ROUNDS} rounds`, () => {
       LOG_LEVEL: 'warn',
       JWT_SECRET_KEY: randomBytes(32).toString('hex'),
       AES_MASTER_KEY: randomBytes(32).toString('base64'),
-      KITE_API_URL: sim.url,
-      KITE_WS_URL: sim.url.replace('http', 'ws'),
-      KITE_LOGIN_URL: sim.url,
+      ...kiteSimEnv(sim.url),
       ATS_BROKER_ORDER_TIMEOUT_MS: '2000',
       ATS_ENTRY_GRACE_MS: '8000',
       ATS_SERVE_APP: 'false',

@@ -10,7 +10,7 @@ import { ValidationError } from '../../src/domain/errors';
 import { istToEpochMs } from '../../src/domain/exchange-time';
 import type { InstrumentId } from '../../src/domain/instrument';
 import { paise } from '../../src/domain/price';
-import { armRun, transition } from '../../src/domain/run-state-machine';
+import { armRun, isTerminalPhase, transition } from '../../src/domain/run-state-machine';
 import { nextActionAt } from '../../src/domain/run-schedule';
 import type { NewOrderIntent, RunRecord, StrategyRecord } from '../../src/ports/strategy-store';
 import { storageEngines } from '../support/storage-engines';
@@ -274,20 +274,23 @@ describe.each(engines)('strategy storage contract: $name', ({ open }) => {
 
   it('lists open runs by when they are due, leaving finished ones out', async () => {
     const o = await owner();
-    const before = new Set((await runs.open()).map((r) => r.run.id));
+    const before = new Set(await runs.openIds());
     const a = await armed(await newStrategy(o), '2026-11-26');
     const b = await armed(await newStrategy(o), '2026-11-25');
     const c = await armed(await newStrategy(o), '2026-11-27');
     const done = transition(c.run, { type: 'USER_STOP' }, T0);
     await runs.applyTransition({ run: done.run, expectedVersion: 1, nextActionAt: null, events: [done.event] }, T0);
-    const mine = (await runs.open()).filter((r) => !before.has(r.run.id)).map((r) => r.run.id);
+    const mine = (await runs.openIds()).filter((id) => !before.has(id));
     expect(mine).toEqual([b.run.id, a.run.id]);
-    const due = (await runs.open({ dueBy: istToEpochMs('2026-11-25', '09:20:00') })).map((r) => r.run.id);
+    const due = await runs.openIds({ dueBy: istToEpochMs('2026-11-25', '09:20:00') });
     expect(due).toContain(b.run.id);
     expect(due).not.toContain(a.run.id);
-    // The ids alone, in the same order, and whole rows for chosen ids.
-    expect(await runs.openIds()).toEqual((await runs.open()).map((r) => r.run.id));
-    expect(await runs.openIds({ dueBy: istToEpochMs('2026-11-25', '09:20:00') })).toEqual(due);
+    // Whole rows for the open ids, all of them open; the due ones are the head of the same order.
+    const all = await runs.openIds();
+    const rows = await runs.byIds(all);
+    expect(rows.map((r) => r.run.id).sort()).toEqual([...all].sort());
+    expect(rows.some((r) => isTerminalPhase(r.run.phase))).toBe(false);
+    expect(all.slice(0, due.length)).toEqual(due);
     const picked = await runs.byIds([a.run.id, c.run.id, randomUUID(), 'not-a-uuid']);
     expect(picked.map((r) => r.run.id).sort()).toEqual([a.run.id, c.run.id].sort());
     expect(picked.find((r) => r.run.id === a.run.id)).toEqual(await runs.get(a.run.id));

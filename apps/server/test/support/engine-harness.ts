@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { expect } from 'vitest';
+import { KITE_SIM_API_KEY, KITE_SIM_API_SECRET } from '@ats/broker-sims';
 import { SimMarket } from '@ats/market-sim';
 import { startTestPlatform, type TestPlatform } from './test-platform';
 import type { SupervisorOptions } from '../../src/engine/run-supervisor';
@@ -83,6 +85,19 @@ export async function until<T>(p: TestPlatform, cond: () => Promise<T | undefine
 export async function phaseIs(api: Api, strategyId: string, ...phases: string[]): Promise<Json> {
   const s = await api.get(`/strategy/${strategyId}/status`);
   return phases.includes(s.body?.phase) ? s.body : undefined;
+}
+
+/** The server's Kite endpoints (REST, ticker, login) pointed at a running Kite sim. */
+export function kiteSimEnv(simUrl: string): Record<string, string> {
+  return { KITE_API_URL: simUrl, KITE_WS_URL: simUrl.replace('http', 'ws'), KITE_LOGIN_URL: simUrl };
+}
+
+/** Connect the sim's Kite account for this user with a fresh session; returns the broker account id. */
+export async function connectKiteSim(api: Api, simUrl: string): Promise<string> {
+  const token = await kiteToken(simUrl, KITE_SIM_API_KEY, KITE_SIM_API_SECRET);
+  const r = await api.post('/broker/connect', { broker: 'zerodha', credentials: { api_key: KITE_SIM_API_KEY, api_secret: KITE_SIM_API_SECRET, access_token: token } });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body.id as string;
 }
 
 /** A Kite access token from the sim, issued the way Kite issues them. */

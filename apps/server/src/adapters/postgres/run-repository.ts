@@ -78,14 +78,9 @@ export class RunRepository implements RunStore {
     return row ? toRunRecord(row) : null;
   }
 
-  async open(q: { dueBy?: number; limit?: number } = {}): Promise<RunRecord[]> {
-    let query = this.openQuery(q.dueBy).selectAll();
-    if (q.limit !== undefined) query = query.limit(q.limit);
-    return (await query.execute()).map(toRunRecord);
-  }
-
   async openIds(q: { dueBy?: number } = {}): Promise<string[]> {
-    return (await this.openQuery(q.dueBy).select('id').execute()).map((r) => r.id);
+    const query = this.db.selectFrom('strategy_runs').select('id').where('phase', 'in', OPEN_PHASES).orderBy('next_action_at', 'asc').orderBy('id', 'asc');
+    return (await (q.dueBy === undefined ? query : query.where('next_action_at', '<=', new Date(q.dueBy))).execute()).map((r) => r.id);
   }
 
   async byIds(ids: readonly string[]): Promise<RunRecord[]> {
@@ -94,11 +89,6 @@ export class RunRepository implements RunStore {
     // One array parameter, however many ids: no statement grows with the list.
     const rows = await this.db.selectFrom('strategy_runs').selectAll().where(sql<boolean>`id = any(${valid}::uuid[])`).execute();
     return rows.map(toRunRecord);
-  }
-
-  private openQuery(dueBy: number | undefined) {
-    const query = this.db.selectFrom('strategy_runs').where('phase', 'in', OPEN_PHASES).orderBy('next_action_at', 'asc').orderBy('id', 'asc');
-    return dueBy === undefined ? query : query.where('next_action_at', '<=', new Date(dueBy));
   }
 
   async applyTransition(t: RunTransition, at: number): Promise<RunWriteResult | null> {
