@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import { Http1Pool } from '../apps/server/src/brokers/transport/http1-pool';
+import { loadConfig } from '../apps/server/src/config';
 import { RowBuilder, type BenchOutcome } from './result-rows';
 
 interface FloorStats {
@@ -9,12 +10,12 @@ interface FloorStats {
 
 /**
  * `loopback.floor_10k`: what this machine allows before any of our logic runs. The engine's own
- * HTTP transport (Http1Pool, 256 warm keep-alive connections) sends 10,000 Kite-shaped order
+ * HTTP transport (Http1Pool, 256 warm keep-alive connections, pipelining as configured for the engine) sends 10,000 Kite-shaped order
  * POSTs at one instant to a do-nothing HTTP server in its own process (loopback-floor-server.ts);
  * arrival is the server's Date.now() per request. No scheduler, database, broker adapter or sim.
  * It is the floor under `scheduler.burst_10k`, which adds all of those on the same 2 cores.
  */
-export async function loopbackFloor(o: { orders?: number; rounds?: number } = {}): Promise<BenchOutcome> {
+export async function loopbackFloor(o: { orders?: number; rounds?: number; pipelineDepth?: number } = {}): Promise<BenchOutcome> {
   const orders = o.orders ?? 10_000;
   const rounds = o.rounds ?? 5;
   const child = fork(new URL('./loopback-floor-server.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -27,7 +28,8 @@ export async function loopbackFloor(o: { orders?: number; rounds?: number } = {}
       child.once('message', (m: FloorStats) => resolve(m));
       child.send({ type });
     });
-  const pool = new Http1Pool({ connections: 256, connectTimeoutMs: 3_000, idleTimeoutMs: 60_000 });
+  const depth = o.pipelineDepth ?? loadConfig(process.env).ATS_BROKER_PIPELINE_DEPTH;
+  const pool = new Http1Pool({ connections: 256, connectTimeoutMs: 3_000, idleTimeoutMs: 60_000, pipelineDepth: depth });
   const body = 'exchange=NSE&tradingsymbol=INFY&transaction_type=BUY&order_type=MARKET&quantity=1&product=MIS&validity=DAY&market_protection=-1&tag=';
   const send = (i: number) =>
     pool.send({
@@ -70,7 +72,7 @@ export async function loopbackFloor(o: { orders?: number; rounds?: number } = {}
     rows: rows.rows,
     targets: {},
     notes: [
-      `${rounds} rounds of ${orders} POSTs fired at once through Http1Pool (256 warm connections) to a do-nothing node:http server in its own process; arrival = the server's Date.now() per request − the fire instant. Context for scheduler.burst_10k, not a target: no engine, database, broker adapter or sim logic runs.`,
+      `${rounds} rounds of ${orders} POSTs fired at once through Http1Pool (256 warm connections, pipeline depth ${depth}) to a do-nothing node:http server in its own process; arrival = the server's Date.now() per request − the fire instant. Context for scheduler.burst_10k, not a target: no engine, database, broker adapter or sim logic runs.`,
     ],
   };
 }

@@ -69,6 +69,7 @@ const Env = z.object({
   ATS_ENTRY_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
   ATS_FEED_STALE_MS: z.coerce.number().int().min(100).default(3_000),
   ATS_BROKER_ORDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  ATS_BROKER_PIPELINE_DEPTH: z.coerce.number().int().min(1).max(256).default(32),
   ATS_PAPER_LATENCY_MS: z.coerce.number().int().min(0).default(50),
   ATS_PAPER_SLIPPAGE_BPS: z.coerce.number().min(0).default(0),
   ATS_SERVE_APP: bool.default(true),

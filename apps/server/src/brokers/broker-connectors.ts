@@ -14,7 +14,7 @@ import { HttpClient } from './transport/http-client';
  * shares one keep-alive pool.
  */
 export function buildBrokerConnectors(config: Config, deps: { clock: Clock; paperMarket: SimMarket }): Map<BrokerKind, BrokerConnector> {
-  const http = new HttpClient();
+  const http = new HttpClient({ pipelineDepth: config.ATS_BROKER_PIPELINE_DEPTH });
   const map = new Map<BrokerKind, BrokerConnector>();
   map.set(
     'paper',

@@ -21,6 +21,8 @@ export interface HttpResponse {
 export interface HttpClientOptions {
   defaultTimeoutMs?: number;
   connections?: number;
+  /** see `Http1PoolOptions.pipelineDepth`; 1 (the default here) turns pipelining off */
+  pipelineDepth?: number;
 }
 
 /** How long one warm-up of an origin counts for (keep-alive keeps the sockets well past this). */
@@ -36,7 +38,7 @@ export class HttpClient {
   constructor(opts: HttpClientOptions = {}) {
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 5_000;
     this.connections = opts.connections ?? 256;
-    this.pool = new Http1Pool({ connections: this.connections, connectTimeoutMs: 3_000, idleTimeoutMs: 60_000 });
+    this.pool = new Http1Pool({ connections: this.connections, connectTimeoutMs: 3_000, idleTimeoutMs: 60_000, pipelineDepth: opts.pipelineDepth });
   }
 
   async send(req: HttpRequest): Promise<HttpResponse> {

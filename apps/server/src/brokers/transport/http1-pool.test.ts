@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Http1Pool } from './http1-pool';
 import { TransportError } from './transport-error';
@@ -42,8 +42,8 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse, body: 
   return t;
 }
 
-function pool(connections = 4): Http1Pool {
-  const p = new Http1Pool({ connections, connectTimeoutMs: 1_000, idleTimeoutMs: 60_000 });
+function pool(connections = 4, pipelineDepth = 1): Http1Pool {
+  const p = new Http1Pool({ connections, connectTimeoutMs: 1_000, idleTimeoutMs: 60_000, pipelineDepth });
   pools.push(p);
   return p;
 }
@@ -59,6 +59,31 @@ async function failure(promise: Promise<unknown>): Promise<string> {
   }
   throw new Error('expected a transport failure');
 }
+
+/** A bare TCP server that sees the raw requests of each connection and answers exactly what a test writes. */
+async function rawServer(onRequests: (socket: Socket, requests: string[]) => void): Promise<{ url: string; connections: () => number }> {
+  let connections = 0;
+  const server = net.createServer((socket) => {
+    connections += 1;
+    let text = '';
+    socket.on('data', (d) => {
+      text += d.toString('latin1');
+      // Every test request is a GET without a body: one per blank line.
+      onRequests(socket, text.split('\r\n\r\n').slice(0, -1));
+    });
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  servers.push({
+    url: '',
+    sockets: new Set(),
+    connections: () => connections,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections };
+}
+
+const answer = (body: string, extra = ''): string => `HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n${extra}\r\n${body}`;
 
 afterEach(async () => {
   for (const p of pools.splice(0)) p.close();
@@ -190,5 +215,103 @@ describe('Http1Pool', () => {
   it('refuses a header value that would inject a line', async () => {
     const s = await serve((_req, res) => res.end('ok'));
     await expect(pool().send({ method: 'GET', url: new URL(`${s.url}/x`), headers: { authorization: 'token a:b\r\nx-evil: 1' }, body: null, timeoutMs: 1_000 })).rejects.toThrow(/line break/);
+  });
+  describe('pipelining (all connections busy)', () => {
+    it('writes requests behind busy ones instead of waiting, and matches each answer to its request', async () => {
+      const held: { path: string; res: ServerResponse }[] = [];
+      const s = await serve((req, res) => {
+        held.push({ path: String(req.url), res });
+        // Answers only once all eight are in: without pipelining (2 connections) this never happens.
+        if (held.length === 8) for (const h of held.reverse()) h.res.end(`answer to ${h.path}`);
+      });
+      const p = pool(2, 4);
+      const all = await Promise.all(Array.from({ length: 8 }, (_, i) => get(p, `${s.url}/r${i}`)));
+      expect(all.map((r) => r.body.toString())).toEqual(Array.from({ length: 8 }, (_, i) => `answer to /r${i}`));
+      expect(s.connections()).toBe(2);
+    });
+
+    it('depth 1 never pipelines: the same burst waits for answers', async () => {
+      let inFlight = 0;
+      let most = 0;
+      const s = await serve((_req, res) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        setTimeout(() => {
+          inFlight -= 1;
+          res.end('ok');
+        }, 10);
+      });
+      const p = pool(2, 1);
+      await Promise.all(Array.from({ length: 8 }, () => get(p, `${s.url}/x`)));
+      expect(most).toBe(2);
+    });
+
+    it('pipelines only once no more connections may open, and never beyond the depth', async () => {
+      const inFlight = new Map<Socket, number>();
+      let mostOnOne = 0;
+      let mostInAll = 0;
+      const s = await serve((req, res) => {
+        inFlight.set(req.socket, (inFlight.get(req.socket) ?? 0) + 1);
+        mostOnOne = Math.max(mostOnOne, ...inFlight.values());
+        mostInAll = Math.max(mostInAll, [...inFlight.values()].reduce((x, y) => x + y, 0));
+        setTimeout(() => {
+          inFlight.set(req.socket, (inFlight.get(req.socket) ?? 1) - 1);
+          res.end('ok');
+        }, 30);
+      });
+      const p = pool(3, 2);
+      const all = await Promise.all(Array.from({ length: 20 }, () => get(p, `${s.url}/x`)));
+      expect(all.every((r) => r.body.toString() === 'ok')).toBe(true);
+      expect(s.connections()).toBe(3);
+      expect(mostOnOne).toBe(2);
+      expect(mostInAll).toBe(6);
+    });
+
+    it('answers that arrive together in one read are each delivered, in order', async () => {
+      const s = await rawServer((socket, requests) => {
+        if (requests.length === 3) socket.write(answer('a') + answer('bb') + answer('ccc'));
+      });
+      const p = pool(1, 3);
+      const first = get(p, `${s.url}/1`);
+      const rest = [get(p, `${s.url}/2`), get(p, `${s.url}/3`)];
+      expect([(await first).body.toString(), ...(await Promise.all(rest)).map((r) => r.body.toString())]).toEqual(['a', 'bb', 'ccc']);
+    });
+
+    it('a connection lost with requests pipelined on it: every written request is a reset (its outcome unknown), none is reported as never sent', async () => {
+      const s = await rawServer((socket, requests) => {
+        if (requests.length === 3) socket.destroy();
+      });
+      const p = pool(1, 3);
+      const outcomes = await Promise.all([failure(get(p, `${s.url}/1`)), failure(get(p, `${s.url}/2`)), failure(get(p, `${s.url}/3`))]);
+      expect(outcomes).toEqual(['reset', 'reset', 'reset']);
+    });
+
+    it('an answer with Connection: close leaves the requests behind it unanswered: reset, and the connection is not reused', async () => {
+      const s = await rawServer((socket, requests) => {
+        if (requests.length === 2 && requests[1]?.startsWith('GET /2')) socket.write(answer('first', 'connection: close\r\n'));
+        if (requests.length === 1 && requests[0]?.startsWith('GET /3')) socket.write(answer('third'));
+      });
+      const p = pool(1, 2);
+      const first = get(p, `${s.url}/1`);
+      const second = failure(get(p, `${s.url}/2`));
+      expect((await first).body.toString()).toBe('first');
+      expect(await second).toBe('reset');
+      expect((await get(p, `${s.url}/3`)).body.toString()).toBe('third');
+      expect(s.connections()).toBe(2);
+    });
+
+    it('bytes that answer nothing end the connection', async () => {
+      let conn = 0;
+      const s = await rawServer((socket, requests) => {
+        if (requests.length !== 1) return;
+        conn += 1;
+        socket.write(conn === 1 ? answer('one') + answer('stray') : answer('two'));
+      });
+      const p = pool(1, 2);
+      expect((await get(p, `${s.url}/1`)).body.toString()).toBe('one');
+      // The stray answer is not taken for the next request, which goes out on a new connection.
+      expect((await get(p, `${s.url}/2`)).body.toString()).toBe('two');
+      expect(s.connections()).toBe(2);
+    });
   });
 });

@@ -12,6 +12,12 @@ export interface Http1PoolOptions {
   connectTimeoutMs: number;
   /** an idle connection is closed after this long, or 1 s before the server's Keep-Alive timeout */
   idleTimeoutMs: number;
+  /**
+   * Most requests one connection carries at once (HTTP/1.1 pipelining); 1, the default, turns it
+   * off. Used only when every allowed connection is open and busy: a request then goes out behind
+   * others on a busy connection instead of waiting in our queue for an answer.
+   */
+  pipelineDepth?: number;
 }
 
 interface Waiter {
@@ -19,16 +25,34 @@ interface Waiter {
   reject(e: Error): void;
 }
 
+/** A request on a connection, in the order written; its answer comes back in the same order. */
+interface InFlight {
+  headRequest: boolean;
+  /** false while it waits for this turn's write (pipelined behind a busy request) */
+  written: boolean;
+  resolve(r: Http1Response): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+}
+
 /**
- * One keep-alive connection, one request at a time. A request is written whole in one write, and
- * the answer is parsed as it arrives; anything odd (a cut-off answer, bytes nobody asked for, a
- * timeout) ends the connection, so a late answer can never be taken for the next request's.
+ * One keep-alive connection. The first request on an idle connection is written at once, whole;
+ * requests pipelined behind it are written together once per event-loop turn, so a burst costs
+ * one write per connection, not one per request. Answers are matched to requests in order.
+ * Anything odd (a cut-off answer, bytes nobody asked for, a timeout) ends the connection, so a
+ * late answer can never be taken for another request's. When it ends, a request already written
+ * may have reached the server (`reset`/`timeout`: its outcome is unknown); one not yet written
+ * never left (`connect`).
  */
 class Http1Connection {
+  private readonly queue: InFlight[] = [];
+  /** parses the answer to queue[0] */
   private parser: Http1ResponseParser | null = null;
-  private pending: { resolve(r: Http1Response): void; reject(e: Error): void; timer: NodeJS.Timeout } | null = null;
+  private unwritten: string[] = [];
   private idleTimer: NodeJS.Timeout | null = null;
   alive = true;
+  /** handed out by the pool for a request not yet registered here: counts against the depth */
+  reserved = 0;
 
   constructor(
     private readonly socket: net.Socket,
@@ -42,14 +66,32 @@ class Http1Connection {
     socket.on('close', () => this.fail(new TransportError('reset', 'connection closed by the server')));
   }
 
-  /** `wire` is the whole request, head and body, written in one piece. */
+  /** Requests written or about to be, whose answers have not arrived. */
+  get inFlight(): number {
+    return this.queue.length;
+  }
+
+  /** `wire` is the whole request, head and body. */
   request(wire: string, headRequest: boolean, timeoutMs: number): Promise<Http1Response> {
     this.clearIdle();
-    this.parser = new Http1ResponseParser(headRequest);
+    if (this.reserved > 0) this.reserved -= 1;
     return new Promise<Http1Response>((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(new TransportError('timeout', `no response in ${timeoutMs} ms`)), timeoutMs);
-      this.pending = { resolve, reject, timer };
-      this.socket.write(wire, 'utf8');
+      const entry: InFlight = {
+        headRequest,
+        written: false,
+        resolve,
+        reject,
+        timer: setTimeout(() => this.fail(new TransportError('timeout', `no response in ${timeoutMs} ms`), entry), timeoutMs),
+      };
+      this.queue.push(entry);
+      if (this.queue.length === 1) {
+        this.parser = new Http1ResponseParser(headRequest);
+        entry.written = true;
+        this.socket.write(wire, 'utf8');
+        return;
+      }
+      this.unwritten.push(wire);
+      if (this.unwritten.length === 1) setImmediate(() => this.flush());
     });
   }
 
@@ -64,50 +106,69 @@ class Http1Connection {
     this.fail(new TransportError('reset', 'connection closed'));
   }
 
+  private flush(): void {
+    if (!this.alive || this.unwritten.length === 0) return;
+    const wire = this.unwritten.length === 1 ? (this.unwritten[0] as string) : this.unwritten.join('');
+    this.unwritten = [];
+    for (const e of this.queue) e.written = true;
+    this.socket.write(wire, 'utf8');
+  }
+
   private clearIdle(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
   }
 
   private onData(d: Buffer): void {
-    const parser = this.parser;
-    if (!parser || !this.pending) {
-      // Nobody asked: the connection is out of step with us and cannot be trusted.
-      this.destroy();
-      return;
+    // One read may hold several answers, and the start of the next.
+    for (let chunk = d; chunk.length > 0 && this.alive; ) {
+      const parser = this.parser;
+      if (!parser || !this.queue[0]?.written) {
+        // Nobody asked: the connection is out of step with us and cannot be trusted.
+        this.destroy();
+        return;
+      }
+      let res: Http1Response | null;
+      try {
+        res = parser.push(chunk);
+      } catch (e) {
+        this.fail(new TransportError('reset', `bad response: ${e instanceof Error ? e.message : String(e)}`));
+        return;
+      }
+      if (!res) return;
+      chunk = parser.takeLeftover();
+      this.complete(res, res.close);
     }
-    let res: Http1Response | null;
-    try {
-      res = parser.push(d);
-    } catch (e) {
-      this.fail(new TransportError('reset', `bad response: ${e instanceof Error ? e.message : String(e)}`));
-      return;
-    }
-    if (res) this.complete(res, parser.leftover > 0);
   }
 
   private onEnd(): void {
     const res = this.parser?.end() ?? null;
-    if (res && this.pending) this.complete(res, true);
+    if (res && this.queue.length > 0) this.complete(res, true);
     else this.fail(new TransportError('reset', 'connection closed by the server before the response was complete'));
   }
 
-  private complete(res: Http1Response, mustClose: boolean): void {
-    const p = this.pending as NonNullable<typeof this.pending>;
-    clearTimeout(p.timer);
-    this.pending = null;
-    this.parser = null;
-    if (mustClose || res.close) this.close();
-    p.resolve(res);
+  /** The answer to the oldest request is in; `last` when the connection ends with it. */
+  private complete(res: Http1Response, last: boolean): void {
+    const e = this.queue.shift() as InFlight;
+    clearTimeout(e.timer);
+    const next = this.queue[0];
+    this.parser = next ? new Http1ResponseParser(next.headRequest) : null;
+    // A server that ends the connection after this answer leaves the ones behind it unanswered.
+    if (last) this.fail(new TransportError('reset', 'the server ended the connection with this request unanswered'));
+    e.resolve(res);
   }
 
-  private fail(e: Error): void {
-    const p = this.pending;
-    this.pending = null;
+  /** Ends the connection; `culprit` (default: the oldest request) gets `e`, the others what applies to them. */
+  private fail(e: TransportError, culprit?: InFlight): void {
+    const all = this.queue.splice(0);
     this.parser = null;
-    if (p) {
-      clearTimeout(p.timer);
-      p.reject(e);
+    this.unwritten = [];
+    const first = culprit ?? all[0];
+    for (const x of all) {
+      clearTimeout(x.timer);
+      if (!x.written) x.reject(new TransportError('connect', `connection ended before the request was written (${e.message})`));
+      else if (x === first) x.reject(e);
+      else x.reject(new TransportError('reset', `connection ended with the request in flight (${e.message})`));
     }
     this.close();
   }
@@ -121,11 +182,17 @@ class Http1Connection {
   }
 }
 
-/** The connections to one origin: idle ones reused newest first, a bounded number in all. */
+/**
+ * The connections to one origin: idle ones reused newest first, a bounded number in all, and when
+ * all are busy, room on a busy one (up to the pipeline depth) before any waiting.
+ */
 class OriginPool {
   private readonly idle: Http1Connection[] = [];
-  private readonly all = new Set<Http1Connection>();
+  private readonly all: Http1Connection[] = [];
   private readonly waiters: Waiter[] = [];
+  private readonly depth: number;
+  /** where the search for room on a busy connection starts, so pipelined requests spread evenly */
+  private cursor = 0;
   private opening = 0;
   private open = 0;
   /** the server's idle limit, learnt from its Keep-Alive header */
@@ -134,30 +201,40 @@ class OriginPool {
   constructor(
     private readonly url: URL,
     private readonly o: Http1PoolOptions,
-  ) {}
+  ) {
+    this.depth = Math.max(1, Math.floor(o.pipelineDepth ?? 1));
+  }
 
   get size(): number {
     return this.open + this.opening;
   }
 
-  /** An open idle connection, newest first, or null. */
-  takeIdle(): Http1Connection | null {
-    for (let c = this.idle.pop(); c; c = this.idle.pop()) if (c.alive) return c;
-    return null;
+  /**
+   * A connection usable this instant without opening one: an idle one (newest first), else room
+   * on a busy one once no more may open. It is reserved for one request until that request is
+   * written on it or it comes back unused (`giveBack`).
+   */
+  takeNow(): Http1Connection | null {
+    let c: Http1Connection | null | undefined;
+    for (c = this.idle.pop(); c && !c.alive; c = this.idle.pop());
+    c ??= this.size >= this.o.connections ? this.takeRoom() : null;
+    if (c) c.reserved += 1;
+    return c;
   }
 
   async acquire(): Promise<Http1Connection> {
-    const c = this.takeIdle();
+    const c = this.takeNow();
     if (c) return c;
     if (this.size < this.o.connections) return this.connect();
     return new Promise<Http1Connection>((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
+  /** A request on `c` got its answer (or failed). */
   release(c: Http1Connection, res: Http1Response | null): void {
     if (res?.keepAliveSeconds) this.serverIdleMs = res.keepAliveSeconds * 1000;
     if (!c.alive) return this.refill();
-    const w = this.waiters.shift();
-    if (w) return w.resolve(c);
+    this.offerRoom(c);
+    if (c.inFlight > 0 || c.reserved > 0) return;
     // Close before the server would: a request written to a connection the server is closing may be lost.
     c.idleFor(Math.max(0, Math.min(this.o.idleTimeoutMs, (this.serverIdleMs ?? Infinity) - 1_000)));
     this.idle.push(c);
@@ -169,7 +246,7 @@ class OriginPool {
     await Promise.all(
       Array.from({ length: Math.max(0, need) }, async () => {
         try {
-          this.release(await this.connect(), null);
+          this.giveBack(await this.connect());
         } catch {
           // Best effort: the order path has its own timeouts and error handling.
         }
@@ -182,6 +259,33 @@ class OriginPool {
     for (const w of this.waiters.splice(0)) w.reject(new TransportError('connect', 'client closed'));
     // Busy ones too: shutdown must not wait for an answer that may take a minute.
     for (const c of [...this.all]) c.destroy();
+  }
+
+  /** `c`, handed out by the pool, was not used after all. */
+  giveBack(c: Http1Connection): void {
+    if (c.reserved > 0) c.reserved -= 1;
+    this.release(c, null);
+  }
+
+  /** Hands `c` to queued requests while it has room: pipelining, when the depth allows it. */
+  offerRoom(c: Http1Connection): void {
+    while (this.waiters.length > 0 && c.alive && c.inFlight + c.reserved < this.depth) {
+      c.reserved += 1;
+      (this.waiters.shift() as Waiter).resolve(c);
+    }
+  }
+
+  private takeRoom(): Http1Connection | null {
+    if (this.depth === 1) return null;
+    const n = this.all.length;
+    for (let i = 0; i < n; i++) {
+      const c = this.all[(this.cursor + i) % n] as Http1Connection;
+      if (c.alive && c.inFlight + c.reserved < this.depth) {
+        this.cursor = (this.cursor + i + 1) % n;
+        return c;
+      }
+    }
+    return null;
   }
 
   private connect(): Promise<Http1Connection> {
@@ -217,10 +321,12 @@ class OriginPool {
         this.open += 1;
         const c = new Http1Connection(socket, () => {
           this.open -= 1;
-          this.all.delete(c);
+          this.all.splice(this.all.indexOf(c), 1);
           this.refill();
         });
-        this.all.add(c);
+        this.all.push(c);
+        // Opened for whoever asked: reserved for them like a connection taken from the pool.
+        c.reserved = 1;
         resolve(c);
       });
     });
@@ -243,10 +349,11 @@ export interface Http1Request {
 }
 
 /**
- * A lean HTTP/1.1 client for broker REST: per-origin keep-alive pools, one request per connection
- * at a time, requests written in one piece. It exists because the order path is latency-critical:
- * at a burst of 10,000 orders due at one instant, a general-purpose client's per-request cost
- * (streams, abort signals, dispatch layers) was most of the engine's CPU.
+ * A lean HTTP/1.1 client for broker REST: per-origin keep-alive pools, requests written in one
+ * piece, and pipelining (opt-in) once every connection is busy. It exists because the order path is
+ * latency-critical: at a burst of 10,000 orders due at one instant, a general-purpose client's
+ * per-request cost (streams, abort signals, dispatch layers) was most of the engine's CPU, and one
+ * write and one read per request on each side were most of what was left.
  */
 export class Http1Pool {
   private readonly origins = new Map<string, OriginPool>();
@@ -267,20 +374,22 @@ export class Http1Pool {
       if (left < Math.min(MIN_SEND_BUDGET_MS, req.timeoutMs / 2)) {
         // Written with almost no time left, an order would time out as "unknown" though it went
         // out: better to say truthfully that it never left.
-        pool.release(c, null);
+        pool.giveBack(c);
         throw new TransportError('connect', `no connection free in time (${req.timeoutMs - left} ms waited)`);
       }
       let res: Http1Response | null = null;
       try {
-        res = await c.request(wire, req.method === 'HEAD', left);
+        const answer = c.request(wire, req.method === 'HEAD', left);
+        pool.offerRoom(c);
+        res = await answer;
         return res;
       } finally {
         pool.release(c, res);
       }
     };
-    // The common case, a warm idle connection, goes out in this very turn.
-    const idle = pool.takeIdle();
-    return idle ? exchange(idle) : acquireWithin(pool, req.timeoutMs).then(exchange);
+    // The common case, a warm connection, goes out in this very turn.
+    const now = pool.takeNow();
+    return now ? exchange(now) : acquireWithin(pool, req.timeoutMs).then(exchange);
   }
 
   /** Open `connections` connections to `origin` ahead of the requests that will need them. */
@@ -328,7 +437,7 @@ function acquireWithin(pool: OriginPool, ms: number): Promise<Http1Connection> {
     pool.acquire().then(
       (c) => {
         clearTimeout(timer);
-        if (gaveUp) pool.release(c, null);
+        if (gaveUp) pool.giveBack(c);
         else resolve(c);
       },
       (e: unknown) => {

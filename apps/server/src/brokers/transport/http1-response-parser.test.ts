@@ -67,10 +67,16 @@ describe('Http1ResponseParser', () => {
     expect(r.close).toBe(true);
   });
 
-  it('counts bytes sent beyond the response', () => {
+  it('hands on the bytes beyond the response: the next pipelined answer parses from them', () => {
     const p = new Http1ResponseParser(false);
-    expect(p.push(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA'))?.body.toString()).toBe('ok');
-    expect(p.leftover).toBe(5);
+    const wire = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n';
+    expect(p.push(Buffer.from(wire))?.body.toString()).toBe('ok');
+    const rest = p.takeLeftover();
+    expect(rest.toString()).toBe(wire.slice(wire.indexOf('okHTTP') + 2));
+    expect(p.takeLeftover().length).toBe(0);
+    const next = new Http1ResponseParser(false).push(rest);
+    expect(next?.status).toBe(201);
+    expect(next?.body.toString()).toBe('abc');
   });
 
   it('refuses what is not HTTP/1.x', () => {

@@ -25,8 +25,8 @@ const MAX_HEAD_BYTES = 64 * 1024;
 type BodyMode = { kind: 'none' } | { kind: 'length'; remaining: number } | { kind: 'chunked' } | { kind: 'until-close' };
 
 /**
- * Incremental parser for the responses on one keep-alive connection, one request in flight at a
- * time: bytes go in as they arrive, a whole response comes out. Handles Content-Length, chunked
+ * Incremental parser for one response on a keep-alive connection: bytes go in as they arrive, a
+ * whole response comes out, and what follows it is handed on (`takeLeftover`). Handles Content-Length, chunked
  * transfer encoding and read-until-close bodies, skips interim 1xx responses, and knows which
  * responses have no body (HEAD, 204, 304).
  */
@@ -69,9 +69,14 @@ export class Http1ResponseParser {
     return null;
   }
 
-  /** Bytes received beyond the response (a well-behaved server sends none while we wait). */
-  get leftover(): number {
-    return this.buf.length;
+  /**
+   * Bytes received beyond the completed response: the start of the answer to the next request
+   * written on the same connection (pipelining), or bytes nobody asked for.
+   */
+  takeLeftover(): Buffer {
+    const rest = this.buf;
+    this.buf = Buffer.alloc(0);
+    return rest;
   }
 
   private parseHead(text: string): Omit<Http1Response, 'body'> {
