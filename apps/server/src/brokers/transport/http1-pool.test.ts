@@ -267,6 +267,20 @@ describe('Http1Pool', () => {
       expect(mostInAll).toBe(6);
     });
 
+    it('requests pipelined in one turn leave in one write, filling one connection before the next', async () => {
+      // Per connection: how many requests it had received after each read. Nothing is answered.
+      const reads = new Map<Socket, number[]>();
+      const s = await rawServer((socket, requests) => reads.set(socket, [...(reads.get(socket) ?? []), requests.length]));
+      const p = pool(2, 8);
+      const calls = [get(p, `${s.url}/a`, 500), get(p, `${s.url}/b`, 500)];
+      await vi.waitFor(() => expect([...reads.values()].flat()).toEqual([1, 1]));
+      calls.push(...Array.from({ length: 5 }, (_, i) => get(p, `${s.url}/p${i}`, 500)));
+      // All 5 go behind the request on the connection last used (room for 7), in one write: one read.
+      await vi.waitFor(() => expect([...reads.values()].map((r) => r.join(',')).sort()).toEqual(['1', '1,6']));
+      // Each connection's oldest request times out; the ones written behind it may have arrived: reset.
+      expect(await Promise.all(calls.map(failure))).toEqual(['timeout', 'timeout', 'reset', 'reset', 'reset', 'reset', 'reset']);
+    });
+
     it('answers that arrive together in one read are each delivered, in order', async () => {
       const s = await rawServer((socket, requests) => {
         if (requests.length === 3) socket.write(answer('a') + answer('bb') + answer('ccc'));

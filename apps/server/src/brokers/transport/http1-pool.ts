@@ -191,7 +191,7 @@ class OriginPool {
   private readonly all: Http1Connection[] = [];
   private readonly waiters: Waiter[] = [];
   private readonly depth: number;
-  /** where the search for room on a busy connection starts, so pipelined requests spread evenly */
+  /** the connection pipelined onto last: filled to the depth before the next */
   private cursor = 0;
   private opening = 0;
   private open = 0;
@@ -275,13 +275,19 @@ class OriginPool {
     }
   }
 
+  /**
+   * Room on a busy connection. The one last used is filled first: requests pipelined together
+   * leave in one write and reach the server in one read, where spreading them one per connection
+   * would cost a write and a read each, on both sides.
+   */
   private takeRoom(): Http1Connection | null {
     if (this.depth === 1) return null;
     const n = this.all.length;
     for (let i = 0; i < n; i++) {
-      const c = this.all[(this.cursor + i) % n] as Http1Connection;
+      const at = (this.cursor + i) % n;
+      const c = this.all[at] as Http1Connection;
       if (c.alive && c.inFlight + c.reserved < this.depth) {
-        this.cursor = (this.cursor + i + 1) % n;
+        this.cursor = at;
         return c;
       }
     }
