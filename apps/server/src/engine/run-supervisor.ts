@@ -503,7 +503,7 @@ export class RunSupervisor {
           this.d.log.error({ runId, err: e instanceof Error ? e.message : String(e) }, 'fast entry failed');
         } finally {
           release?.();
-          this.entryLoopDone(t);
+          this.loopEnded(t);
         }
       })();
       return;
@@ -594,11 +594,8 @@ export class RunSupervisor {
           } catch (e) {
             this.d.log.error({ runId: t.rec.run.id, err: e instanceof Error ? e.message : String(e) }, 'fast stop-loss exit failed');
           } finally {
-            t.driving = false;
             t.stopping = false;
-            // Whatever happened, a run still SELLING must keep being driven.
-            const cur = this.live.get(t.rec.run.id);
-            if (cur?.rec.run.phase === 'SELLING') this.drive(cur, 'exit');
+            this.loopEnded(t);
           }
         })();
         return;
@@ -655,29 +652,29 @@ export class RunSupervisor {
       } catch (e) {
         this.d.log.error({ runId: t.rec.run.id, err: e instanceof Error ? e.message : String(e) }, `${what} loop failed`);
         if (what === 'enter') await this.apply(t.rec.run.id, { type: 'ENTRY_FAILED', reason: e instanceof Error ? e.message : String(e) });
-        else if (!this.stopped) {
-          // Exits never give up on an error: try again shortly.
-          t.driving = false;
-          await this.d.clock.sleep(1_000);
-          const cur = this.live.get(t.rec.run.id);
-          if (cur?.rec.run.phase === 'SELLING') this.drive(cur, 'exit');
-          return;
-        }
       } finally {
-        if (what === 'enter') this.entryLoopDone(t);
-        else t.driving = false;
+        // An exit loop that failed (or ended with the run still SELLING) is tried again shortly.
+        this.loopEnded(t, what === 'exit' ? 1_000 : 0);
       }
     })();
   }
 
   /**
-   * An entry loop has ended. A stop-loss decided while it was finishing (the price already through
-   * the stop when the fill landed) found the run being driven and could not start its exit: start
-   * it now, so a run SELLING is never left without a loop.
+   * A loop driving this run (entry, exit, or a fast stop-loss exit) has ended. An exit asked for
+   * meanwhile — a stop-loss decided while the entry was finishing, say — found the run driven and
+   * could not start its own loop; so whenever the run is still SELLING, an exit loop starts here
+   * (after `delayMs`, when the loop that ended was an exit: exits never give up, but do not spin).
+   * The one place that clears `driving`, so a loop started by the retry is never marked idle.
    */
-  private entryLoopDone(t: Tracked): void {
+  private loopEnded(t: Tracked, delayMs = 0): void {
     t.driving = false;
-    if (!this.stopped && this.live.get(t.rec.run.id) === t && t.rec.run.phase === 'SELLING') this.drive(t, 'exit');
+    if (this.stopped) return;
+    const next = (): void => {
+      const cur = this.live.get(t.rec.run.id);
+      if (cur?.rec.run.phase === 'SELLING') this.drive(cur, 'exit');
+    };
+    if (delayMs > 0) void this.d.clock.sleep(delayMs).then(next);
+    else next();
   }
 
   private breaker(kind: BrokerKind): CircuitBreaker {
