@@ -75,6 +75,8 @@ class Http1Connection {
   request(wire: string, headRequest: boolean, timeoutMs: number): Promise<Http1Response> {
     this.clearIdle();
     if (this.reserved > 0) this.reserved -= 1;
+    // Ended between being handed out and used: nothing is written, so the request never left.
+    if (!this.alive) return Promise.reject(new TransportError('connect', 'connection ended before the request was written'));
     return new Promise<Http1Response>((resolve, reject) => {
       const entry: InFlight = {
         headRequest,
