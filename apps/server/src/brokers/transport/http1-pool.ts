@@ -37,7 +37,8 @@ interface InFlight {
 
 /**
  * One keep-alive connection. The first request on an idle connection is written at once, whole;
- * requests pipelined behind it are written together once per event-loop turn, so a burst costs
+ * requests pipelined behind it are written together once the current task and its promise
+ * callbacks are done (a due batch's slice of orders, say), so a burst costs
  * one write per connection, not one per request. Answers are matched to requests in order.
  * Anything odd (a cut-off answer, bytes nobody asked for, a timeout) ends the connection, so a
  * late answer can never be taken for another request's. When it ends, a request already written
@@ -93,7 +94,9 @@ class Http1Connection {
         return;
       }
       this.unwritten.push(wire);
-      if (this.unwritten.length === 1) setImmediate(() => this.flush());
+      // After this task's promise callbacks, not at the next turn: a slice of due orders runs its
+      // sends in promise callbacks, and they should leave now, together, not behind the next slice.
+      if (this.unwritten.length === 1) process.nextTick(() => this.flush());
     });
   }
 
