@@ -12,13 +12,13 @@ afterAll(() => http.close());
 describeBrokerContract({
   name: 'angelone',
   ordersPerSecond: 9,
-  async start() {
+  async start(pool = http) {
     const sim = await startSim(createAngelOneSim(), 0, { tickIntervalMs: 50 });
     const connector = createAngelOneConnector({
       apiUrl: sim.url,
       wsUrl: `${sim.url.replace(/^http/, 'ws')}/smart-stream`,
       instrumentsUrl: `${sim.url}/OpenAPI_File/files/OpenAPIScripMaster.json`,
-      http,
+      http: pool,
       orderTimeoutMs: 1000,
     });
     return {

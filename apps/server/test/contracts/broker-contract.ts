@@ -4,6 +4,7 @@ import type { Broker, BrokerConnector, BrokerSession } from '../../src/ports/bro
 import type { Tick } from '../../src/ports/market-feed';
 import type { OrderIntent } from '../../src/domain/order';
 import { BrokerError } from '../../src/domain/errors';
+import { HttpClient } from '../../src/brokers/transport/http-client';
 
 /**
  * What each broker adapter supplies to run the ONE broker contract suite against its own sim.
@@ -12,8 +13,11 @@ import { BrokerError } from '../../src/domain/errors';
  */
 export interface BrokerContractHarness {
   name: string;
-  /** Start the broker's sim on a free port and build a connector pointed at it. */
-  start(): Promise<{
+  /**
+   * Start the broker's sim on a free port and build a connector pointed at it, sending its REST
+   * through `http` when given (a small, pipelining pool), else through the file's shared client.
+   */
+  start(http?: HttpClient): Promise<{
     sim: RunningSim;
     control: SimControl;
     connector: BrokerConnector;
@@ -263,6 +267,57 @@ export function describeBrokerContract(h: BrokerContractHarness): void {
       } finally {
         await feed.close();
       }
+    });
+
+    // Orders due at one instant can outnumber the pool's connections: they are then pipelined.
+    // One connection here, so every order after the first is written behind another.
+    describe('over a pipelining pool (one connection, orders behind each other)', () => {
+      let penv: Awaited<ReturnType<BrokerContractHarness['start']>>;
+      let pbroker: Broker;
+      let pool: HttpClient;
+      // A burst the broker's order rate lets through at once.
+      const burst = Math.min(6, h.ordersPerSecond);
+
+      beforeAll(async () => {
+        pool = new HttpClient({ connections: 1, pipelineDepth: 8 });
+        penv = await h.start(pool);
+        pbroker = penv.connector.open(penv.credentials, await h.login(penv.connector, penv.credentials));
+      });
+      afterAll(async () => {
+        await pbroker?.close();
+        await pool?.close();
+        await penv?.sim.close();
+      });
+      beforeEach(async () => {
+        await penv.control.reset();
+        await penv.control.walk(false);
+      });
+
+      it('places each order of a burst once, each answered with its own order id', async () => {
+        const buys = Array.from({ length: burst }, () => intent('BUY', 2));
+        const results = await Promise.all(buys.map((b) => pbroker.placeOrder(b)));
+        expect(results.map((r) => r.kind)).toEqual(buys.map(() => 'ACCEPTED'));
+        const ids = results.map((r) => (r.kind === 'ACCEPTED' ? r.brokerOrderId : ''));
+        expect(new Set(ids).size).toBe(burst);
+        for (const [i, b] of buys.entries()) {
+          const atSim = await penv.control.orders({ tag: b.clientOrderId });
+          expect(atSim).toHaveLength(1);
+          expect(atSim[0]?.id).toBe(ids[i]);
+        }
+      });
+
+      it('a lost response with orders pipelined behind it: all are AMBIGUOUS, and each is found by tag exactly once', async () => {
+        // The first placement's answer never comes; those written behind it on the same connection
+        // reach the broker, but their answers queue behind the lost one until the connection ends.
+        await penv.control.faults({ timeouts: 1, hangMs: 5_000 });
+        const buys = Array.from({ length: burst }, () => intent('BUY', 1));
+        const results = await Promise.all(buys.map((b) => pbroker.placeOrder(b)));
+        expect(results.map((r) => r.kind)).toEqual(buys.map(() => 'AMBIGUOUS'));
+        for (const b of buys) {
+          expect((await pbroker.findOrder({ tag: b.clientOrderId }))?.quantity).toBe(1);
+          expect(await penv.control.orders({ tag: b.clientOrderId })).toHaveLength(1);
+        }
+      });
     });
   });
 }

@@ -13,13 +13,13 @@ afterAll(() => http.close());
 describeBrokerContract({
   name: 'dhan',
   ordersPerSecond: DHAN_ORDERS_PER_SECOND,
-  async start() {
+  async start(pool = http) {
     const sim = await startSim(createDhanSim(), 0, { tickIntervalMs: 50 });
     const connector = createDhanConnector({
       apiUrl: sim.url,
       authUrl: sim.url,
       feedUrl: sim.url.replace(/^http/, 'ws'),
-      http,
+      http: pool,
       orderTimeoutMs: 1000,
     });
     return {

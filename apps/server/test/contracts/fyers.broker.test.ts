@@ -19,11 +19,11 @@ const http = new HttpClient();
 afterAll(() => http.close());
 const credentials = { app_id: FYERS_SIM_APP_ID, secret_key: FYERS_SIM_SECRET_KEY };
 
-function connectorFor(sim: RunningSim): BrokerConnector {
+function connectorFor(sim: RunningSim, pool = http): BrokerConnector {
   return createFyersConnector({
     apiUrl: sim.url,
     wsUrl: `${sim.url.replace('http', 'ws')}${FYERS_SIM_HSM_PATH}`,
-    http,
+    http: pool,
     orderTimeoutMs: 1000,
     redirectUrl: FYERS_SIM_REDIRECT_URI,
   });
@@ -47,9 +47,9 @@ async function redirectLogin(connector: BrokerConnector, creds: Record<string, s
 describeBrokerContract({
   name: 'fyers',
   ordersPerSecond: 10,
-  async start() {
+  async start(pool) {
     const sim = await startSim(createFyersSim(), 0, { tickIntervalMs: 50 });
-    return { sim, control: new SimControl(sim.url), connector: connectorFor(sim), credentials, simAccount: FYERS_SIM_CLIENT_ID };
+    return { sim, control: new SimControl(sim.url), connector: connectorFor(sim, pool), credentials, simAccount: FYERS_SIM_CLIENT_ID };
   },
   login: redirectLogin,
 });

@@ -23,13 +23,13 @@ async function redirectLogin(connector: BrokerConnector, credentials: Record<str
 describeBrokerContract({
   name: 'zerodha',
   ordersPerSecond: KITE_ORDERS_PER_SECOND,
-  async start() {
+  async start(pool = http) {
     const sim = await startSim(createZerodhaSim(), 0, { tickIntervalMs: 50 });
     const connector = createZerodhaConnector({
       apiUrl: sim.url,
       wsUrl: sim.url.replace(/^http/, 'ws'),
       loginUrl: sim.url,
-      http,
+      http: pool,
       orderTimeoutMs: 1000,
     });
     return {
