@@ -668,13 +668,17 @@ export class RunSupervisor {
    */
   private loopEnded(t: Tracked, delayMs = 0): void {
     t.driving = false;
-    if (this.stopped) return;
-    const next = (): void => {
-      const cur = this.live.get(t.rec.run.id);
-      if (cur?.rec.run.phase === 'SELLING') this.drive(cur, 'exit');
+    const selling = (): Tracked | undefined => {
+      const cur = this.stopped ? undefined : this.live.get(t.rec.run.id);
+      return cur?.rec.run.phase === 'SELLING' ? cur : undefined;
     };
-    if (delayMs > 0) void this.d.clock.sleep(delayMs).then(next);
-    else next();
+    // A run that becomes SELLING later gets its loop from that transition; only one SELLING now needs one here.
+    if (!selling()) return;
+    if (delayMs === 0) return this.drive(selling() as Tracked, 'exit');
+    void this.d.clock.sleep(delayMs).then(() => {
+      const cur = selling();
+      if (cur) this.drive(cur, 'exit');
+    });
   }
 
   private breaker(kind: BrokerKind): CircuitBreaker {

@@ -28,7 +28,7 @@ interface Waiter {
 /** A request on a connection, in the order written; its answer comes back in the same order. */
 interface InFlight {
   headRequest: boolean;
-  /** false while it waits for this turn's write (pipelined behind a busy request) */
+  /** false while it waits for the next flush (pipelined behind a busy request) */
   written: boolean;
   resolve(r: Http1Response): void;
   reject(e: Error): void;
