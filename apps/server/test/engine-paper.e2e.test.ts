@@ -185,6 +185,12 @@ describe('engine with the Paper broker', () => {
     expect((await bob.get(`/strategy/${a.id}/orders`)).status).toBe(404);
 
     await until(p, async () => streams.alice!.some((m) => m.type === 'run.phase' && m.to === 'BOUGHT') && streams.bob!.some((m) => m.type === 'run.phase' && m.to === 'BOUGHT'), { label: 'live events' });
+    // The trader sees the order go out (BUYING) before its fill (BOUGHT), also when the entry took the fast path.
+    for (const msgs of [streams.alice!, streams.bob!]) {
+      const phases = msgs.filter((m) => m.type === 'run.phase').map((m) => m.to);
+      expect(phases.indexOf('BUYING')).toBeGreaterThanOrEqual(0);
+      expect(phases.indexOf('BUYING')).toBeLessThan(phases.indexOf('BOUGHT'));
+    }
     const idsIn = (msgs: typeof streams.alice) => new Set(msgs!.map((m) => m.strategy_id ?? m.strategyId).filter(Boolean));
     expect([...idsIn(streams.alice)]).not.toContain(createdB.body.id);
     expect([...idsIn(streams.bob)]).toEqual([createdB.body.id]);

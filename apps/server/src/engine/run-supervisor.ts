@@ -470,9 +470,13 @@ export class RunSupervisor {
           // The phase change is written once the broker has answered and the burst's other orders
           // are out, so the database work never competes with orders still queued for a connection. A crash before
           // it leaves a prepared intent, which recovery looks up by tag before sending anything.
-          await result.catch(() => undefined);
+          const sent = await result.catch(() => null);
           await this.scheduler.idle();
           await this.executor.sendsSettled();
+          // The order is at the broker; its phase change is written in a bookkeeping slot, seconds
+          // later after a burst. Until then the trader would read "waiting to buy" for an order
+          // already placed: the live state says BUYING now.
+          if (sent?.kind === 'ACCEPTED') this.announceBuying(t);
           // Runs get through their bookkeeping a bounded number at a time, each to the end: ten
           // thousand runs all queueing their writes at once would arm every stop-loss only when the
           // last write lands. An order still working at the first look gives its slot back.
@@ -510,6 +514,21 @@ export class RunSupervisor {
     }
     const after = await this.apply(runId, due);
     if (prepared && after && after.run.phase !== 'BUYING') await this.executor.discardPrepared(prepared, after.run.reason ?? after.run.phase);
+  }
+
+  /**
+   * BUYING on the live stream and in the runtime state, before the database has it (the event log
+   * gets BUY_DUE with the fill). Only the live views: recovery reads the prepared intent and asks
+   * the broker, whatever these say.
+   */
+  private announceBuying(t: Tracked): void {
+    const { run } = t.rec;
+    if (run.phase !== 'WAITING_BUY') return;
+    const ts = this.d.clock.now();
+    void this.d.runtime.setRun(run.id, { phase: 'BUYING', last_action: 'BUY_DUE', updated_at: String(ts) }).catch(() => undefined);
+    void this.d.bus
+      .publish(userTopic(t.rec.userId), { type: 'run.phase', strategy_id: run.strategyId, run_id: run.id, from: run.phase, to: 'BUYING', cause: 'BUY_DUE', ts, details: {}, entry_price: null, exit_price: null, pnl: null })
+      .catch(() => undefined);
   }
 
   /** The freshest price for the buy-time stop check: the feed, else one quick REST read. */
