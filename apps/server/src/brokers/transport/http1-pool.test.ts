@@ -267,7 +267,7 @@ describe('Http1Pool', () => {
       expect(mostInAll).toBe(6);
     });
 
-    it('requests pipelined in one turn leave in one write, filling one connection before the next', async () => {
+    it('requests pipelined in one task leave in one write, filling one connection before the next', async () => {
       // Per connection: how many requests it had received after each read. Nothing is answered.
       const reads = new Map<Socket, number[]>();
       const s = await rawServer((socket, requests) => reads.set(socket, [...(reads.get(socket) ?? []), requests.length]));
