@@ -61,25 +61,37 @@ async function waitFor<T>(fn: () => Promise<T | undefined> | T | undefined, time
   }
 }
 
+type ContractEnv = Awaited<ReturnType<BrokerContractHarness['start']>>;
+
+/** The sim started, a user logged in the way a user would, and their broker open. */
+async function openBroker(h: BrokerContractHarness, pool?: HttpClient): Promise<{ env: ContractEnv; session: BrokerSession; broker: Broker }> {
+  const env = await h.start(pool);
+  const session = await h.login(env.connector, env.credentials);
+  return { env, session, broker: env.connector.open(env.credentials, session) };
+}
+
+async function closeBroker(broker: Broker | undefined, env: ContractEnv | undefined): Promise<void> {
+  await broker?.close();
+  await env?.sim.close();
+}
+
+/** Each test starts from an empty order book, no faults, and prices that stand still. */
+async function freshSim(env: ContractEnv): Promise<void> {
+  await env.control.reset();
+  await env.control.walk(false);
+}
+
 export function describeBrokerContract(h: BrokerContractHarness): void {
   describe(`Broker contract: ${h.name}`, () => {
-    let env: Awaited<ReturnType<BrokerContractHarness['start']>>;
+    let env: ContractEnv;
     let session: BrokerSession;
     let broker: Broker;
 
     beforeAll(async () => {
-      env = await h.start();
-      session = await h.login(env.connector, env.credentials);
-      broker = env.connector.open(env.credentials, session);
+      ({ env, session, broker } = await openBroker(h));
     });
-    afterAll(async () => {
-      await broker?.close();
-      await env?.sim.close();
-    });
-    beforeEach(async () => {
-      await env.control.reset();
-      await env.control.walk(false);
-    });
+    afterAll(() => closeBroker(broker, env));
+    beforeEach(() => freshSim(env));
 
     it('logs in and validates the session with a real call', async () => {
       expect(session.accessToken.length).toBeGreaterThan(0);
@@ -272,7 +284,7 @@ export function describeBrokerContract(h: BrokerContractHarness): void {
     // Orders due at one instant can outnumber the pool's connections: they are then pipelined.
     // One connection here, so every order after the first is written behind another.
     describe('over a pipelining pool (one connection, orders behind each other)', () => {
-      let penv: Awaited<ReturnType<BrokerContractHarness['start']>>;
+      let penv: ContractEnv;
       let pbroker: Broker;
       let pool: HttpClient;
       // A burst the broker's order rate lets through at once.
@@ -280,18 +292,13 @@ export function describeBrokerContract(h: BrokerContractHarness): void {
 
       beforeAll(async () => {
         pool = new HttpClient({ connections: 1, pipelineDepth: 8 });
-        penv = await h.start(pool);
-        pbroker = penv.connector.open(penv.credentials, await h.login(penv.connector, penv.credentials));
+        ({ env: penv, broker: pbroker } = await openBroker(h, pool));
       });
       afterAll(async () => {
-        await pbroker?.close();
+        await closeBroker(pbroker, penv);
         await pool?.close();
-        await penv?.sim.close();
       });
-      beforeEach(async () => {
-        await penv.control.reset();
-        await penv.control.walk(false);
-      });
+      beforeEach(() => freshSim(penv));
 
       it('places each order of a burst once, each answered with its own order id', async () => {
         const buys = Array.from({ length: burst }, () => intent('BUY', 2));
