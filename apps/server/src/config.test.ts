@@ -28,6 +28,12 @@ describe('loadConfig', () => {
     expect(ok.mode).toBe('production');
   });
 
+  it('pipelines broker REST 32 deep by default; 1 turns it off; 0 or a fraction is refused by name', () => {
+    expect(loadConfig({}).ATS_BROKER_PIPELINE_DEPTH).toBe(32);
+    expect(loadConfig({ ATS_BROKER_PIPELINE_DEPTH: '1' }).ATS_BROKER_PIPELINE_DEPTH).toBe(1);
+    for (const bad of ['0', '2.5', 'many', '257']) expect(() => loadConfig({ ATS_BROKER_PIPELINE_DEPTH: bad }), bad).toThrow(/ATS_BROKER_PIPELINE_DEPTH/);
+  });
+
   it('treats empty strings as unset and splits roles', () => {
     expect(loadConfig({ PORT: '', ATS_ROLES: 'api' }).roles).toEqual({ api: true, engine: false });
     expect(() => loadConfig({ ATS_ROLES: 'api,worker' })).toThrow(/ATS_ROLES/);
