@@ -526,9 +526,7 @@ export class RunSupervisor {
     if (run.phase !== 'WAITING_BUY') return;
     const ts = this.d.clock.now();
     void this.d.runtime.setRun(run.id, { phase: 'BUYING', last_action: 'BUY_DUE', updated_at: String(ts) }).catch(() => undefined);
-    void this.d.bus
-      .publish(userTopic(t.rec.userId), { type: 'run.phase', strategy_id: run.strategyId, run_id: run.id, from: run.phase, to: 'BUYING', cause: 'BUY_DUE', ts, details: {}, entry_price: null, exit_price: null, pnl: null })
-      .catch(() => undefined);
+    void this.d.bus.publish(userTopic(t.rec.userId), phaseMessage(run, run.phase, 'BUYING', 'BUY_DUE', ts, {})).catch(() => undefined);
   }
 
   /** The freshest price for the buy-time stop check: the feed, else one quick REST read. */
@@ -692,11 +690,12 @@ export class RunSupervisor {
       return cur?.rec.run.phase === 'SELLING' ? cur : undefined;
     };
     // A run that becomes SELLING later gets its loop from that transition; only one SELLING now needs one here.
-    if (!selling()) return;
-    if (delayMs === 0) return this.drive(selling() as Tracked, 'exit');
+    const now = selling();
+    if (!now) return;
+    if (delayMs === 0) return this.drive(now, 'exit');
     void this.d.clock.sleep(delayMs).then(() => {
-      const cur = selling();
-      if (cur) this.drive(cur, 'exit');
+      const later = selling();
+      if (later) this.drive(later, 'exit');
     });
   }
 
@@ -833,21 +832,7 @@ export class RunSupervisor {
         updated_at: String(run.updatedAt),
       })
       .catch(() => undefined);
-    await this.d.bus
-      .publish(userTopic(rec.userId), {
-        type: 'run.phase',
-        strategy_id: run.strategyId,
-        run_id: run.id,
-        from,
-        to: run.phase,
-        cause: event.cause,
-        ts: event.ts,
-        details: event.details,
-        entry_price: run.entryPricePaise === null ? null : run.entryPricePaise / 100,
-        exit_price: run.exitPricePaise === null ? null : run.exitPricePaise / 100,
-        pnl: run.pnlPaise === null ? null : run.pnlPaise / 100,
-      })
-      .catch(() => undefined);
+    await this.d.bus.publish(userTopic(rec.userId), phaseMessage(run, from, run.phase, event.cause, event.ts, event.details)).catch(() => undefined);
     if (event.cause === 'BUY_FILLED' || event.cause === 'SELL_FILLED') {
       await this.d.bus
         .publish(userTopic(rec.userId), { type: 'order.fill', strategy_id: run.strategyId, run_id: run.id, side: event.cause === 'BUY_FILLED' ? 'BUY' : 'SELL', details: event.details, ts: event.ts })
@@ -863,6 +848,23 @@ export class RunSupervisor {
   bookSize(kind: BrokerKind, instrument: InstrumentId): number {
     return this.books.get(`${kind}|${instrument}`)?.size ?? 0;
   }
+}
+
+/** A phase change as `/ws` carries it: one shape for committed transitions and the early BUYING. */
+function phaseMessage(run: Run, from: Run['phase'], to: Run['phase'], cause: string, ts: number, details: unknown): Record<string, unknown> {
+  return {
+    type: 'run.phase',
+    strategy_id: run.strategyId,
+    run_id: run.id,
+    from,
+    to,
+    cause,
+    ts,
+    details,
+    entry_price: run.entryPricePaise === null ? null : run.entryPricePaise / 100,
+    exit_price: run.exitPricePaise === null ? null : run.exitPricePaise / 100,
+    pnl: run.pnlPaise === null ? null : run.pnlPaise / 100,
+  };
 }
 
 /** The run as the event would leave it, decided in memory; null when the event does not apply to it now. */
