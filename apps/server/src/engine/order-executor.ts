@@ -3,7 +3,7 @@ import { clientOrderId } from '../domain/client-order-id';
 import type { BrokerOrder, OrderIntent, OrderLeg, PlaceResult } from '../domain/order';
 import type { Paise } from '../domain/price';
 import type { Run, RunEvent } from '../domain/run-state-machine';
-import type { Broker } from '../ports/broker';
+import type { Broker, PreparedOrder } from '../ports/broker';
 import type { Clock } from '../ports/clock';
 import type { NewOrderIntent, OrderIntentRecord, OrderIntentStore, OrderOutcome, RunRecord } from '../ports/strategy-store';
 import type { CircuitBreaker } from './circuit-breaker';
@@ -117,12 +117,13 @@ export class OrderExecutor {
 
   /**
    * Send an order. The sent mark is not awaited: the broker call must not wait for the database,
-   * and if the mark is lost in a crash the recovery lookup by tag finds the order anyway.
+   * and if the mark is lost in a crash the recovery lookup by tag finds the order anyway. `built`,
+   * the same intent's request built ahead (Broker.prepareOrder), is sent instead of building it now.
    */
-  send(broker: Broker, intent: OrderIntent): Promise<PlaceResult> {
+  send(broker: Broker, intent: OrderIntent, built?: PreparedOrder): Promise<PlaceResult> {
     const at = this.clock.now();
     this.inFlight += 1;
-    const result = broker.placeOrder(intent);
+    const result = built && built.intent === intent ? built.send() : broker.placeOrder(intent);
     const answered = (): void => {
       this.inFlight -= 1;
       if (this.inFlight === 0) this.quiet?.release();

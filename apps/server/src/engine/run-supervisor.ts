@@ -5,7 +5,7 @@ import type { InstrumentId } from '../domain/instrument';
 import type { OrderIntent } from '../domain/order';
 import { paise, type Paise } from '../domain/price';
 import type { TradingCalendar } from '../domain/trading-calendar';
-import type { Broker, BrokerKind, SessionState } from '../ports/broker';
+import type { Broker, BrokerKind, PreparedOrder, SessionState } from '../ports/broker';
 import type { BrokerDirectory } from '../ports/broker-directory';
 import { ENGINE_TOPIC, priceTopic, userTopic, type Bus } from '../ports/bus';
 import type { Clock } from '../ports/clock';
@@ -88,6 +88,8 @@ interface Tracked {
   prewarmed: Promise<string | null> | null;
   /** the first entry intent, written at prewarm by this process and not yet sent */
   prepared: Promise<OrderIntent | null> | null;
+  /** that intent's broker request, built at prewarm by the broker it was built for; taken (once) at the buy */
+  entryBuilt: { broker: Broker; order: PreparedOrder } | null;
   /** in position: the exit intent this process wrote when the position opened (not yet sent) */
   exitIntent: OrderIntent | null;
   /** in position: the opened broker, so a stop-loss SELL needs no lookup */
@@ -297,7 +299,7 @@ export class RunSupervisor {
     // Only the engine holding a run's lease acts on it.
     const asked = Date.now();
     if (!existing && !isTerminalPhase(rec.run.phase) && !(await this.claim(rec.run.id))) return;
-    const t: Tracked = existing ?? { rec, kind, watching: false, driving: false, prewarmed: null, prepared: null, exitIntent: null, broker: null, exitPrepared: false, exitPreparing: null, stopping: false, leaseUntil: asked + this.o.leaseMs };
+    const t: Tracked = existing ?? { rec, kind, watching: false, driving: false, prewarmed: null, prepared: null, entryBuilt: null, exitIntent: null, broker: null, exitPrepared: false, exitPreparing: null, stopping: false, leaseUntil: asked + this.o.leaseMs };
     t.rec = rec;
     this.live.set(rec.run.id, t);
     this.plan(t);
@@ -323,6 +325,7 @@ export class RunSupervisor {
             this.d.log.warn({ runId: id, err: String(e) }, 'could not prepare the entry intent; the buy takes the slow path');
             return null;
           });
+          void this.buildEntry(t);
         });
         // A last warm-up just before the buy: a broker front end that drops idle connections after
         // a few seconds would otherwise leave the pool empty at the very instant it is needed.
@@ -406,6 +409,19 @@ export class RunSupervisor {
     }
   }
 
+  /**
+   * The entry's broker request, built seconds ahead: at the buy, thousands of orders due together
+   * then cost a write each, not the URL, header and body building (and the garbage) on top.
+   */
+  private async buildEntry(t: Tracked): Promise<void> {
+    try {
+      const [intent, broker] = await Promise.all([t.prepared, this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId)]);
+      if (intent && broker.prepareOrder && t.rec.run.phase === 'WAITING_BUY') t.entryBuilt = { broker, order: broker.prepareOrder(intent) };
+    } catch {
+      // Best effort: without it the buy builds its request itself.
+    }
+  }
+
   private async rewarm(t: Tracked): Promise<void> {
     try {
       await (await this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId)).warmUp();
@@ -436,6 +452,9 @@ export class RunSupervisor {
     const t = this.live.get(runId);
     if (!t || t.rec.run.phase !== 'WAITING_BUY' || t.driving) return;
     const [expired, prepared] = await Promise.all([t.prewarmed, t.prepared]);
+    // Taken once, whatever happens next: a built order is never sent twice.
+    const built = t.entryBuilt;
+    t.entryBuilt = null;
     if (expired) {
       await this.apply(runId, { type: 'ENTRY_SKIPPED', reason: 'BROKER_TOKEN_EXPIRED', message: expired });
       if (prepared) await this.executor.discardPrepared(prepared, 'the broker session had expired');
@@ -463,7 +482,7 @@ export class RunSupervisor {
     const bookKey = `${t.kind}|${t.rec.instrument}`;
     if (decided === 'BUYING' && prepared && breaker.allow() && !t.driving && t.rec.run.phase === 'WAITING_BUY') {
       t.driving = true;
-      const result = this.executor.send(broker, prepared);
+      const result = this.executor.send(broker, prepared, built?.broker === broker ? built.order : undefined);
       void (async () => {
         let release: (() => void) | undefined;
         try {

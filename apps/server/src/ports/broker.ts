@@ -27,11 +27,24 @@ export interface BrokerSession {
 
 export type OrderRef = { tag: string } | { brokerOrderId: string };
 
+/** An order built ahead of its send (Broker.prepareOrder). */
+export interface PreparedOrder {
+  readonly intent: OrderIntent;
+  /** Same outcomes as placeOrder. Send it once: a second send would be a second order. */
+  send(): Promise<PlaceResult>;
+}
+
 /** One connected broker account. Speaks only domain types: broker vocabulary stays in its folder. */
 export interface Broker {
   readonly kind: BrokerKind;
   validateSession(): Promise<SessionState>;
   placeOrder(intent: OrderIntent): Promise<PlaceResult>;
+  /**
+   * The order built now, sent later: `send()` is `placeOrder(intent)` without the request building,
+   * so an entry prepared seconds ahead leaves at its due time with nothing but the write. Optional:
+   * without it the engine calls placeOrder. Valid for this Broker only (a re-login opens another).
+   */
+  prepareOrder?(intent: OrderIntent): PreparedOrder;
   /** Finds our order by tag (client order id) or by broker id; null when the broker has no such order. */
   findOrder(ref: OrderRef): Promise<BrokerOrder | null>;
   orders(): Promise<BrokerOrder[]>;

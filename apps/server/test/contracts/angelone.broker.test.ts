@@ -12,6 +12,7 @@ afterAll(() => http.close());
 describeBrokerContract({
   name: 'angelone',
   ordersPerSecond: 9,
+  buildsOrdersAhead: false,
   async start(pool = http) {
     const sim = await startSim(createAngelOneSim(), 0, { tickIntervalMs: 50 });
     const connector = createAngelOneConnector({

@@ -33,6 +33,8 @@ export interface BrokerContractHarness {
   login(connector: BrokerConnector, credentials: Record<string, string>): Promise<BrokerSession>;
   /** the broker's documented order rate */
   ordersPerSecond: number;
+  /** whether the adapter builds an order's request ahead of its send (Broker.prepareOrder) */
+  buildsOrdersAhead: boolean;
 }
 
 let seq = 0;
@@ -140,6 +142,21 @@ export function describeBrokerContract(h: BrokerContractHarness): void {
       expect(pos.find((p) => p.instrument === 'NSE:INFY')?.netQuantity ?? 0).toBe(0);
       const book = await broker.orders();
       expect(book.map((o) => o.tag)).toEqual(expect.arrayContaining([buy.clientOrderId, sell.clientOrderId]));
+    });
+
+    it(`${h.buildsOrdersAhead ? 'builds an order ahead: nothing reaches the broker until it is sent, then it is placed once' : 'builds no order ahead: the engine places its orders with placeOrder'}`, async () => {
+      expect(typeof broker.prepareOrder === 'function').toBe(h.buildsOrdersAhead);
+      if (!broker.prepareOrder) return;
+      await env.control.setPrice('INFY', 157315);
+      const buy = intent('BUY', 6);
+      const built = broker.prepareOrder(buy);
+      expect(built.intent).toBe(buy);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await env.control.orders({ tag: buy.clientOrderId })).toHaveLength(0);
+      const r = await built.send();
+      expect(r.kind).toBe('ACCEPTED');
+      expect(await env.control.orders({ tag: buy.clientOrderId })).toMatchObject([{ side: 'BUY', quantity: 6, key: 'NSE:INFY' }]);
+      if (r.kind === 'ACCEPTED') expect((await broker.findOrder({ tag: buy.clientOrderId }))?.brokerOrderId).toBe(r.brokerOrderId);
     });
 
     it('reports a lost response as AMBIGUOUS, and the order is then found by tag exactly once', async () => {

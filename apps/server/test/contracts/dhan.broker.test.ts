@@ -13,6 +13,7 @@ afterAll(() => http.close());
 describeBrokerContract({
   name: 'dhan',
   ordersPerSecond: DHAN_ORDERS_PER_SECOND,
+  buildsOrdersAhead: false,
   async start(pool = http) {
     const sim = await startSim(createDhanSim(), 0, { tickIntervalMs: 50 });
     const connector = createDhanConnector({

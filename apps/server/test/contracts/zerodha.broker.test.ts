@@ -23,6 +23,7 @@ async function redirectLogin(connector: BrokerConnector, credentials: Record<str
 describeBrokerContract({
   name: 'zerodha',
   ordersPerSecond: KITE_ORDERS_PER_SECOND,
+  buildsOrdersAhead: true,
   async start(pool = http) {
     const sim = await startSim(createZerodhaSim(), 0, { tickIntervalMs: 50 });
     const connector = createZerodhaConnector({

@@ -1,4 +1,4 @@
-import { Http1Pool } from './http1-pool';
+import { Http1Pool, type PreparedHttp1Request } from './http1-pool';
 import { TransportError } from './transport-error';
 
 export { TransportError, type TransportFailure } from './transport-error';
@@ -25,6 +25,13 @@ export interface HttpClientOptions {
   pipelineDepth?: number;
 }
 
+/** A request built ahead of its send (see HttpClient.prepare); opaque to callers. */
+export type PreparedHttpRequest = PreparedHttp1Request;
+
+function asTransportError(e: unknown): TransportError {
+  return e instanceof TransportError ? e : new TransportError('reset', `connection lost: ${e instanceof Error ? e.message : String(e)}`);
+}
+
 /** How long one warm-up of an origin counts for (keep-alive keeps the sockets well past this). */
 const WARM_REUSE_MS = 5_000;
 
@@ -42,17 +49,32 @@ export class HttpClient {
   }
 
   async send(req: HttpRequest): Promise<HttpResponse> {
+    let p: PreparedHttpRequest;
     try {
-      const res = await this.pool.send({
-        method: req.method,
-        url: typeof req.url === 'string' ? new URL(req.url) : req.url,
-        headers: req.headers ?? {},
-        body: req.body ?? null,
-        timeoutMs: req.timeoutMs ?? this.defaultTimeoutMs,
-      });
+      p = this.prepare(req);
+    } catch (e) {
+      throw asTransportError(e);
+    }
+    return this.sendPrepared(p);
+  }
+
+  /** `req` serialized now, to be sent (once, or again after a refusal) with `sendPrepared`. Throws TransportError. */
+  prepare(req: HttpRequest): PreparedHttpRequest {
+    return this.pool.prepare({
+      method: req.method,
+      url: typeof req.url === 'string' ? new URL(req.url) : req.url,
+      headers: req.headers ?? {},
+      body: req.body ?? null,
+      timeoutMs: req.timeoutMs ?? this.defaultTimeoutMs,
+    });
+  }
+
+  async sendPrepared(p: PreparedHttpRequest): Promise<HttpResponse> {
+    try {
+      const res = await this.pool.sendPrepared(p);
       return { status: res.status, headers: res.headers, text: res.body.toString('utf8') };
     } catch (e) {
-      throw e instanceof TransportError ? e : new TransportError('reset', `connection lost: ${e instanceof Error ? e.message : String(e)}`);
+      throw asTransportError(e);
     }
   }
 

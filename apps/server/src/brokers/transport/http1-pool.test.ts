@@ -215,6 +215,25 @@ describe('Http1Pool', () => {
   it('refuses a header value that would inject a line', async () => {
     const s = await serve((_req, res) => res.end('ok'));
     await expect(pool().send({ method: 'GET', url: new URL(`${s.url}/x`), headers: { authorization: 'token a:b\r\nx-evil: 1' }, body: null, timeoutMs: 1_000 })).rejects.toThrow(/line break/);
+    expect(() => pool().prepare({ method: 'GET', url: new URL(`${s.url}/x`), headers: { authorization: 'token a:b\nx-evil: 1' }, body: null, timeoutMs: 1_000 })).toThrow(TransportError);
+  });
+
+  it('a request prepared ahead goes out byte for byte as send would write it, each time it is sent, its timeout counted from the send', async () => {
+    const seen: string[] = [];
+    const s = await serve((req, res, body) => {
+      seen.push(`${req.method} ${req.url} ${req.headers['content-length']} ${body}`);
+      res.end(String(seen.length));
+    });
+    const p = pool();
+    // A non-ASCII body: Content-Length counts bytes, not characters.
+    const prepared = p.prepare({ method: 'POST', url: new URL(`${s.url}/orders/regular`), headers: { 'content-type': 'text/plain' }, body: 'tag=₹1', timeoutMs: 300 });
+    expect(prepared.wire.toString('utf8')).toContain('content-length: 8\r\n\r\ntag=₹1');
+    await new Promise((r) => setTimeout(r, 400)); // longer than its timeout: the clock starts at the send
+    expect((await p.sendPrepared(prepared)).body.toString()).toBe('1');
+    // Sent again (a broker's 429 refused the first): the same request once more, not a different one.
+    expect((await p.sendPrepared(prepared)).body.toString()).toBe('2');
+    expect(seen).toEqual(['POST /orders/regular 8 tag=₹1', 'POST /orders/regular 8 tag=₹1']);
+    expect(s.connections()).toBe(1);
   });
   describe('pipelining (all connections busy)', () => {
     it('writes requests behind busy ones instead of waiting, and matches each answer to its request', async () => {

@@ -49,7 +49,7 @@ class Http1Connection {
   private readonly queue: InFlight[] = [];
   /** parses the answer to queue[0] */
   private parser: Http1ResponseParser | null = null;
-  private unwritten: string[] = [];
+  private unwritten: Buffer[] = [];
   private idleTimer: NodeJS.Timeout | null = null;
   alive = true;
   /** handed out by the pool for a request not yet registered here: counts against the depth */
@@ -73,7 +73,7 @@ class Http1Connection {
   }
 
   /** `wire` is the whole request, head and body. */
-  request(wire: string, headRequest: boolean, timeoutMs: number): Promise<Http1Response> {
+  request(wire: Buffer, headRequest: boolean, timeoutMs: number): Promise<Http1Response> {
     this.clearIdle();
     if (this.reserved > 0) this.reserved -= 1;
     // Ended between being handed out and used: nothing is written, so the request never left.
@@ -90,7 +90,7 @@ class Http1Connection {
       if (this.queue.length === 1) {
         this.parser = new Http1ResponseParser(headRequest);
         entry.written = true;
-        this.socket.write(wire, 'utf8');
+        this.socket.write(wire);
         return;
       }
       this.unwritten.push(wire);
@@ -113,10 +113,10 @@ class Http1Connection {
 
   private flush(): void {
     if (!this.alive || this.unwritten.length === 0) return;
-    const wire = this.unwritten.length === 1 ? (this.unwritten[0] as string) : this.unwritten.join('');
+    const wire = this.unwritten.length === 1 ? (this.unwritten[0] as Buffer) : Buffer.concat(this.unwritten);
     this.unwritten = [];
     for (const e of this.queue) e.written = true;
-    this.socket.write(wire, 'utf8');
+    this.socket.write(wire);
   }
 
   private clearIdle(): void {
@@ -372,25 +372,39 @@ export class Http1Pool {
   constructor(private readonly o: Http1PoolOptions) {}
 
   send(req: Http1Request): Promise<Http1Response> {
-    let wire: string;
+    let p: PreparedHttp1Request;
     try {
-      wire = serializeHead(req) + (req.body ?? '');
+      p = this.prepare(req);
     } catch (e) {
       return Promise.reject(e as Error);
     }
-    const pool = this.pool(req.url);
-    const deadline = Date.now() + req.timeoutMs;
+    return this.sendPrepared(p);
+  }
+
+  /**
+   * Serializes `req` now, for `sendPrepared` later: an order built seconds before its due time
+   * leaves with no URL parsing, header building or encoding at the instant it is due. Throws
+   * TransportError('connect') for a header that could not be sent.
+   */
+  prepare(req: Http1Request): PreparedHttp1Request {
+    return { url: req.url, origin: req.url.origin, wire: Buffer.from(serializeHead(req) + (req.body ?? ''), 'utf8'), headRequest: req.method === 'HEAD', timeoutMs: req.timeoutMs };
+  }
+
+  /** Sends a prepared request; its timeout counts from now. It may be sent again (a retry after a 429). */
+  sendPrepared(p: PreparedHttp1Request): Promise<Http1Response> {
+    const pool = this.pool(p.url, p.origin);
+    const deadline = Date.now() + p.timeoutMs;
     const exchange = async (c: Http1Connection): Promise<Http1Response> => {
       const left = deadline - Date.now();
-      if (left < Math.min(MIN_SEND_BUDGET_MS, req.timeoutMs / 2)) {
+      if (left < Math.min(MIN_SEND_BUDGET_MS, p.timeoutMs / 2)) {
         // Written with almost no time left, an order would time out as "unknown" though it went
         // out: better to say truthfully that it never left.
         pool.giveBack(c);
-        throw new TransportError('connect', `no connection free in time (${req.timeoutMs - left} ms waited)`);
+        throw new TransportError('connect', `no connection free in time (${p.timeoutMs - left} ms waited)`);
       }
       let res: Http1Response | null = null;
       try {
-        const answer = c.request(wire, req.method === 'HEAD', left);
+        const answer = c.request(p.wire, p.headRequest, left);
         pool.offerRoom(c);
         res = await answer;
         return res;
@@ -400,12 +414,13 @@ export class Http1Pool {
     };
     // The common case, a warm connection, goes out in this very turn.
     const now = pool.takeNow();
-    return now ? exchange(now) : acquireWithin(pool, req.timeoutMs).then(exchange);
+    return now ? exchange(now) : acquireWithin(pool, p.timeoutMs).then(exchange);
   }
 
   /** Open `connections` connections to `origin` ahead of the requests that will need them. */
   warm(origin: string, connections: number): Promise<void> {
-    return this.pool(new URL(origin)).warm(connections);
+    const url = new URL(origin);
+    return this.pool(url, url.origin).warm(connections);
   }
 
   close(): void {
@@ -413,14 +428,23 @@ export class Http1Pool {
     this.origins.clear();
   }
 
-  private pool(url: URL): OriginPool {
-    let p = this.origins.get(url.origin);
+  private pool(url: URL, origin: string): OriginPool {
+    let p = this.origins.get(origin);
     if (!p) {
       p = new OriginPool(url, this.o);
-      this.origins.set(url.origin, p);
+      this.origins.set(origin, p);
     }
     return p;
   }
+}
+
+/** A request serialized ahead of its send: head and body as the bytes that go on the wire. */
+export interface PreparedHttp1Request {
+  readonly url: URL;
+  readonly origin: string;
+  readonly wire: Buffer;
+  readonly headRequest: boolean;
+  readonly timeoutMs: number;
 }
 
 function serializeHead(req: Http1Request): string {

@@ -2,9 +2,9 @@ import { BrokerError } from '../../domain/errors';
 import type { Instrument, InstrumentId } from '../../domain/instrument';
 import type { BrokerOrder, OrderIntent, PlaceResult, Position } from '../../domain/order';
 import { rupeesToPaise, type Paise } from '../../domain/price';
-import type { Broker, OrderRef, SessionState } from '../../ports/broker';
+import type { Broker, OrderRef, PreparedOrder, SessionState } from '../../ports/broker';
 import type { MarketFeed } from '../../ports/market-feed';
-import { TransportError, type HttpClient } from '../transport/http-client';
+import { TransportError, type HttpClient, type PreparedHttpRequest } from '../transport/http-client';
 import type { SlidingWindowLimiter } from '../transport/sliding-window-limiter';
 import { ZerodhaFeed } from './zerodha-feed';
 import { findByTag, KITE_TAG_MAX, kiteOrderForm, toBrokerOrder, toPositions, type KiteOrder, type KitePosition } from './zerodha-orders';
@@ -78,15 +78,31 @@ export class ZerodhaBroker implements Broker {
     }
   }
 
-  async placeOrder(intent: OrderIntent): Promise<PlaceResult> {
+  placeOrder(intent: OrderIntent): Promise<PlaceResult> {
+    return this.prepareOrder(intent).send();
+  }
+
+  prepareOrder(intent: OrderIntent): PreparedOrder {
     if (intent.clientOrderId.length > KITE_TAG_MAX) {
-      return { kind: 'REJECTED', code: 'BROKER_REJECTED', message: `Zerodha tags are at most ${KITE_TAG_MAX} characters` };
+      const refused: PlaceResult = { kind: 'REJECTED', code: 'BROKER_REJECTED', message: `Zerodha tags are at most ${KITE_TAG_MAX} characters` };
+      return { intent, send: () => Promise.resolve(refused) };
     }
-    const form = kiteOrderForm(intent);
+    let call: PreparedHttpRequest;
+    try {
+      call = this.d.rest.prepare('POST', 'orders/regular', { form: kiteOrderForm(intent), timeoutMs: this.d.orderTimeoutMs });
+    } catch (e) {
+      // Nothing could be built, so nothing was sent.
+      const failed: PlaceResult = { kind: 'FAILED', code: 'BROKER_UNAVAILABLE', message: e instanceof Error ? e.message : String(e) };
+      return { intent, send: () => Promise.resolve(failed) };
+    }
+    return { intent, send: () => this.place(call) };
+  }
+
+  private async place(call: PreparedHttpRequest): Promise<PlaceResult> {
     for (let attempt = 0; ; attempt++) {
       await this.d.orderBucket.take();
       try {
-        const r = await this.d.rest.call<{ order_id: string }>('POST', 'orders/regular', { form, timeoutMs: this.d.orderTimeoutMs });
+        const r = await this.d.rest.send<{ order_id: string }>(call);
         return { kind: 'ACCEPTED', brokerOrderId: String(r.order_id) };
       } catch (e) {
         if (e instanceof TransportError) {

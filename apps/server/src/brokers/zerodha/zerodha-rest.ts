@@ -1,4 +1,4 @@
-import type { HttpClient } from '../transport/http-client';
+import type { HttpClient, PreparedHttpRequest } from '../transport/http-client';
 
 /** Kite answered with its error envelope (or a non-JSON error page). */
 export class KiteApiError extends Error {
@@ -41,6 +41,14 @@ export class KiteRest {
   ) {}
 
   async call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, c: KiteCall = {}): Promise<T> {
+    return this.send<T>(this.prepare(method, path, c));
+  }
+
+  /**
+   * A call built now and sent later with `send` (an order prepared seconds before its due time).
+   * Throws TransportError when the request cannot be built.
+   */
+  prepare(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, c: KiteCall = {}): PreparedHttpRequest {
     const url = new URL(path, this.apiUrl.endsWith('/') ? this.apiUrl : `${this.apiUrl}/`);
     for (const [k, v] of c.query ?? []) url.searchParams.append(k, v);
     const headers: Record<string, string> = { 'x-kite-version': '3' };
@@ -50,7 +58,11 @@ export class KiteRest {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(c.form).toString();
     }
-    const res = await this.http.send({ method, url, headers, body, timeoutMs: c.timeoutMs });
+    return this.http.prepare({ method, url, headers, body, timeoutMs: c.timeoutMs });
+  }
+
+  async send<T>(call: PreparedHttpRequest): Promise<T> {
+    const res = await this.http.sendPrepared(call);
     let parsed: KiteEnvelope | null;
     try {
       parsed = JSON.parse(res.text) as KiteEnvelope;
