@@ -11,6 +11,13 @@ import {
 } from './bench-platform';
 import { RowBuilder, type BenchOutcome } from './result-rows';
 
+/**
+ * The V8 heap flags this benchmark process runs with (`npm run bench` passes the production engine's
+ * `--max-semi-space-size`, as `npm start` does), handed on to the measured child so it is sized as
+ * a production engine is.
+ */
+const heapFlags = (): string[] => process.execArgv.filter((a) => /^--(max|min)-semi-space-size=/.test(a));
+
 /** Nothing is due during the measurement, so the engine never calls a broker: any URL will do. */
 const NO_BROKER = 'http://127.0.0.1:9';
 
@@ -73,7 +80,7 @@ export async function engineMemory(o: { users?: number; perUser?: number } = {})
     );
     await armStrategies(b, strategies);
     const report = await new Promise<ChildReport>((resolve, reject) => {
-      const p = fork(new URL(import.meta.url).pathname, ['--memory-child', b.schema, String(n)], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const p = fork(new URL(import.meta.url).pathname, ['--memory-child', b.schema, String(n)], { execArgv: ['--import', 'tsx', '--expose-gc', ...heapFlags()], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       p.once('message', (m) => resolve(m as ChildReport));
       p.once('exit', (code) => reject(new Error(`memory child exited with ${code} before reporting`)));
     });
@@ -88,7 +95,7 @@ export async function engineMemory(o: { users?: number; perUser?: number } = {})
       rows: rows.rows,
       targets: { rss: ['<', 400], tracked_runs: ['==', n] },
       notes: [
-        `${n} WAITING_BUY runs (${users} users × ${perUser}), each due at its own instant an hour ahead, rebuilt by the engine's start-up scan in a fresh process (buildPlatform: API + engine, PostgreSQL, Redis). rss = max of 6 samples after full GCs; rss_before_engine = the process with modules and DB pool loaded, before buildPlatform.`,
+        `${n} WAITING_BUY runs (${users} users × ${perUser}), each due at its own instant an hour ahead, rebuilt by the engine's start-up scan in a fresh process (buildPlatform: API + engine, PostgreSQL, Redis). rss = max of 6 samples after full GCs; rss_before_engine = the process with modules and DB pool loaded, before buildPlatform. Child heap flags: ${heapFlags().join(' ') || 'none (Node defaults)'}.`,
       ],
     };
   } finally {

@@ -47,7 +47,7 @@ describe('embedded mode with zero configuration', () => {
 
   it('is what `npm start` runs: main.ts from the repository root, so ./data is the root\'s', () => {
     const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.start).toBe('tsx apps/server/src/main.ts');
+    expect(pkg.scripts.start).toBe('tsx --max-semi-space-size=64 apps/server/src/main.ts');
     expect(existsSync(join(REPO_ROOT, 'node_modules/.bin/tsx'))).toBe(true);
     expect(readFileSync(join(REPO_ROOT, '.gitignore'), 'utf8').split('\n')).toEqual(expect.arrayContaining([expect.stringMatching(/^\/?data\/?$/)]));
   });

@@ -36,7 +36,8 @@ export class ServerProcess {
   }
 
   async start(timeoutMs = 60_000): Promise<void> {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts'], {
+    // As `npm start` runs it (package.json), young-generation size included.
+    this.child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'apps/server/src/main.ts'], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
