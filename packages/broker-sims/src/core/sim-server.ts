@@ -77,55 +77,66 @@ export async function startSim(module: BrokerSimModule, port = 0, opts: SimServe
   module.register(router, ctx);
 
   const server: Server = createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', 'http://sim');
-      const { raw, parsed } = await readBody(req);
-      const m = router.match(req.method ?? 'GET', url.pathname);
-      if (!m) {
-        writeResponse(res, { status: 404, body: { error: 'not found', path: url.pathname } });
-        return;
-      }
-      const isControl = url.pathname.startsWith('/_sim/');
-      // Asked once: the 5xx and the timeout faults both apply to order placements only.
-      const isPlacement = !isControl && module.isOrderPlacement?.(req.method ?? 'GET', url.pathname) === true;
-      if (!isControl) {
-        const delay = faults.spec.latencyMs;
-        if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-        if (faults.take('rateLimited')) {
-          writeResponse(res, module.rateLimitedResponse());
-          return;
-        }
-        if (isPlacement && faults.take('errors5xx')) {
-          writeResponse(res, module.serverErrorResponse());
-          return;
-        }
-      }
-      const sreq: SimRequest = {
-        method: req.method ?? 'GET',
-        path: url.pathname,
-        params: m.params,
-        query: url.searchParams,
-        headers: req.headers,
-        body: parsed,
-        rawBody: raw,
-        raw: req,
-      };
-      let out: SimResponse;
-      try {
-        out = await m.handler(sreq);
-      } catch (e) {
-        out = { status: 500, body: { error: String(e) } };
-      }
-      // A "timeout" fault lets the order through, then loses the response.
-      if (isPlacement && out.status < 300 && faults.take('timeouts')) {
-        out = { status: 0, hang: { holdMs: faults.spec.hangMs } };
-      }
-      writeResponse(res, out);
-    })().catch((e: unknown) => {
+    const failed = (e: unknown): void => {
       res.statusCode = 500;
       res.end(String(e));
-    });
+    };
+    readBody(
+      req,
+      (body) => {
+        try {
+          serve(req, body, (out) => writeResponse(res, out), failed);
+        } catch (e) {
+          failed(e);
+        }
+      },
+      failed,
+    );
   });
+
+  /**
+   * One request, synchronously unless a fault delays it or the handler is async: the benchmarks
+   * measure at the sim, which shares the machine with the engine under test, so its own overhead
+   * per order is kept small.
+   */
+  function serve(req: IncomingMessage, { raw, parsed }: { raw: string; parsed: unknown }, respond: (out: SimResponse) => void, failed: (e: unknown) => void): void {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const method = req.method ?? 'GET';
+    const m = router.match(method, url.pathname);
+    if (!m) return respond({ status: 404, body: { error: 'not found', path: url.pathname } });
+    const isControl = url.pathname.startsWith('/_sim/');
+    // Asked once: the 5xx and the timeout faults both apply to order placements only.
+    const isPlacement = !isControl && module.isOrderPlacement?.(method, url.pathname) === true;
+    const run = (): void => {
+      if (!isControl) {
+        if (faults.take('rateLimited')) return respond(module.rateLimitedResponse());
+        if (isPlacement && faults.take('errors5xx')) return respond(module.serverErrorResponse());
+      }
+      const sreq: SimRequest = { method, path: url.pathname, params: m.params, query: url.searchParams, headers: req.headers, body: parsed, rawBody: raw, raw: req };
+      // A "timeout" fault lets the order through, then loses the response.
+      const finish = (out: SimResponse): void =>
+        respond(isPlacement && out.status < 300 && faults.take('timeouts') ? { status: 0, hang: { holdMs: faults.spec.hangMs } } : out);
+      const broke = (e: unknown): void => finish({ status: 500, body: { error: String(e) } });
+      let out: SimResponse | Promise<SimResponse>;
+      try {
+        out = m.handler(sreq);
+      } catch (e) {
+        return broke(e);
+      }
+      if (out instanceof Promise) out.then(finish, broke).catch(failed);
+      else finish(out);
+    };
+    const delay = isControl ? 0 : faults.spec.latencyMs;
+    if (delay > 0)
+      setTimeout(() => {
+        try {
+          run();
+        } catch (e) {
+          failed(e);
+        }
+      }, delay);
+    else run();
+  }
   // Clients open keep-alive connections well before they use them (a benchmark, seconds before a
   // due time). Broker front ends (nginx, ALB) keep idle connections 60-75 s; Node's default 5 s
   // would close them under the client. Header reads may take a little longer than the idle wait.
