@@ -31,6 +31,11 @@ const MAX_RATE_LIMIT_RETRIES = 3;
 /** Kite allows 1000 instruments per LTP call. */
 const LTP_BATCH = 1000;
 
+/** An order whose outcome is known before anything is sent (refused while being built). */
+function decided(intent: OrderIntent, result: PlaceResult): PreparedOrder {
+  return { intent, send: () => Promise.resolve(result) };
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -84,16 +89,14 @@ export class ZerodhaBroker implements Broker {
 
   prepareOrder(intent: OrderIntent): PreparedOrder {
     if (intent.clientOrderId.length > KITE_TAG_MAX) {
-      const refused: PlaceResult = { kind: 'REJECTED', code: 'BROKER_REJECTED', message: `Zerodha tags are at most ${KITE_TAG_MAX} characters` };
-      return { intent, send: () => Promise.resolve(refused) };
+      return decided(intent, { kind: 'REJECTED', code: 'BROKER_REJECTED', message: `Zerodha tags are at most ${KITE_TAG_MAX} characters` });
     }
     let call: PreparedHttpRequest;
     try {
       call = this.d.rest.prepare('POST', 'orders/regular', { form: kiteOrderForm(intent), timeoutMs: this.d.orderTimeoutMs });
     } catch (e) {
       // Nothing could be built, so nothing was sent.
-      const failed: PlaceResult = { kind: 'FAILED', code: 'BROKER_UNAVAILABLE', message: e instanceof Error ? e.message : String(e) };
-      return { intent, send: () => Promise.resolve(failed) };
+      return decided(intent, { kind: 'FAILED', code: 'BROKER_UNAVAILABLE', message: e instanceof Error ? e.message : String(e) });
     }
     return { intent, send: () => this.place(call) };
   }
