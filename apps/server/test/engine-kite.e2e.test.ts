@@ -185,16 +185,35 @@ describe('engine with Zerodha (Kite sim)', () => {
     expect(attempts.length).toBe(4);
   });
 
-  it('turns a lost order response into exactly one order, found by tag, and carries on', async () => {
-    const s = await strategy();
-    await control.faults({ timeouts: 1, hangMs: 3_000 });
-    await p.clock.set(s.buyAt);
-    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { stepMs: 5, label: 'BOUGHT after a lost response' });
+  /** After a lost BUY response: exactly one BUY at the sim (the first attempt's tag), then the sell-time exit sells once. */
+  async function oneBuyThenSellTimeExit(s: { id: string; sellAt: number }): Promise<void> {
     const buys = (await simOrders(s)).filter((o) => o.side === 'BUY');
     expect(buys).toHaveLength(1);
     expect(buys[0]?.tag).toMatch(/^E01/);
     await p.clock.set(s.sellAt);
     await until(p, () => phaseIs(alice, s.id, 'EXITED_BY_SELL_TIME'), { label: 'exit' });
     expect((await simOrders(s)).map((o) => o.side)).toEqual(['BUY', 'SELL']);
+  }
+
+  it('turns a lost order response into exactly one order, found by tag, and carries on', async () => {
+    const s = await strategy();
+    await control.faults({ timeouts: 1, hangMs: 3_000 });
+    await p.clock.set(s.buyAt);
+    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { stepMs: 5, label: 'BOUGHT after a lost response' });
+    await oneBuyThenSellTimeExit(s);
+  });
+
+  it('a BUY built at prewarm whose response is lost: exactly one order, found by tag, and no second send', async () => {
+    const s = await strategy();
+    // Past the prewarm window (5-10 s before the buy): the entry intent is written and its request built.
+    await p.clock.set(s.buyAt - 4_000);
+    // Real time only (the virtual clock stays put): the intent write and the request build.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await simOrders(s)).toHaveLength(0);
+    await control.faults({ timeouts: 1, hangMs: 3_000 });
+    await p.clock.set(s.buyAt);
+    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { stepMs: 5, label: 'BOUGHT after a lost response' });
+    await p.clock.set(s.buyAt + 30_000);
+    await oneBuyThenSellTimeExit(s);
   });
 });

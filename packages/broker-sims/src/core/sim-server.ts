@@ -81,18 +81,17 @@ export async function startSim(module: BrokerSimModule, port = 0, opts: SimServe
       res.statusCode = 500;
       res.end(String(e));
     };
-    readBody(
-      req,
-      (body) => {
-        try {
-          serve(req, body, (out) => writeResponse(res, out), failed);
-        } catch (e) {
-          failed(e);
-        }
-      },
-      failed,
-    );
+    readBody(req, (body) => guarded(() => serve(req, body, (out) => writeResponse(res, out), failed), failed), failed);
   });
+
+  /** Runs `fn`; what it throws becomes the sim's bare 500 (the request is answered either way). */
+  function guarded(fn: () => void, failed: (e: unknown) => void): void {
+    try {
+      fn();
+    } catch (e) {
+      failed(e);
+    }
+  }
 
   /**
    * One request, synchronously unless a fault delays it or the handler is async: the benchmarks
@@ -127,14 +126,7 @@ export async function startSim(module: BrokerSimModule, port = 0, opts: SimServe
       else finish(out);
     };
     const delay = isControl ? 0 : faults.spec.latencyMs;
-    if (delay > 0)
-      setTimeout(() => {
-        try {
-          run();
-        } catch (e) {
-          failed(e);
-        }
-      }, delay);
+    if (delay > 0) setTimeout(() => guarded(run, failed), delay);
     else run();
   }
   // Clients open keep-alive connections well before they use them (a benchmark, seconds before a

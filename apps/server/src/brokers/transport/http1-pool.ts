@@ -441,6 +441,7 @@ export class Http1Pool {
 /** A request serialized ahead of its send: head and body as the bytes that go on the wire. */
 export interface PreparedHttp1Request {
   readonly url: URL;
+  /** `url.origin`, kept: the getter builds a new string per call, and this is read at every send */
   readonly origin: string;
   readonly wire: Buffer;
   readonly headRequest: boolean;
