@@ -72,7 +72,7 @@ export async function loopbackFloor(o: { orders?: number; rounds?: number; pipel
     rows: rows.rows,
     targets: {},
     notes: [
-      `${rounds} rounds of ${orders} POSTs fired at once through Http1Pool (256 warm connections, pipeline depth ${depth}) to a do-nothing node:http server in its own process; arrival = the server's Date.now() per request − the fire instant. Context for scheduler.burst_10k, not a target: no engine, database, broker adapter or sim logic runs.`,
+      `${rounds} rounds of ${orders} POSTs fired at once through Http1Pool (256 warm connections, pipeline depth ${depth}) to a do-nothing server in its own process (the sims' HTTP/1.1 server, since 2026-12-04); arrival = the server's Date.now() per request − the fire instant. Context for scheduler.burst_10k, not a target: no engine, database, broker adapter or sim logic runs.`,
     ],
   };
 }

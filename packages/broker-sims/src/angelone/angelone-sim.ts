@@ -1,5 +1,4 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { Secret, TOTP } from 'otpauth';
 import type { RawData, WebSocket } from 'ws';
 import type { SimTick } from '@ats/market-sim';
@@ -8,6 +7,7 @@ import type { HttpRouter, SimRequest, SimResponse } from '../core/http-router';
 import { RateWindow } from '../core/rate-window';
 import type { SimOrder } from '../core/sim-exchange';
 import type { BrokerSimModule, SimContext, UpgradeDecision } from '../core/sim-server';
+import type { Http1Request } from '../core/http1-server';
 import { ANGELONE_SIM_ACCOUNTS, type AngelOneSimAccount } from './angelone-sim-accounts';
 import { AngelSimScripMaster } from './angelone-scrip-master';
 import { encodeSmartStreamPacket } from './angelone-stream-encoder';
@@ -412,7 +412,7 @@ export function createAngelOneSim(accounts: readonly AngelOneSimAccount[] = ANGE
     return { status: 500, body: { status: false, message: 'Something Went Wrong, Please Try After Sometime', errorcode: 'AB1004', data: null } };
   }
 
-  function upgrade(req: IncomingMessage, c: SimContext): UpgradeDecision {
+  function upgrade(req: Http1Request, c: SimContext): UpgradeDecision {
     const url = new URL(req.url ?? '/', 'http://sim');
     const refuse = (msg: string): UpgradeDecision => ({ ok: false, status: 401, headers: { 'x-error-message': msg } });
     if (url.pathname !== ANGELONE_SIM_PATHS.stream) return { ok: false, status: 404, body: 'Not Found' };
@@ -439,7 +439,7 @@ export function createAngelOneSim(accounts: readonly AngelOneSimAccount[] = ANGE
     return { ok: true, account: clientCode };
   }
 
-  function onConnection(ws: WebSocket, _req: IncomingMessage, account: string | null): void {
+  function onConnection(ws: WebSocket, _req: Http1Request, account: string | null): void {
     const client = hub.add(ws, account);
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) return;

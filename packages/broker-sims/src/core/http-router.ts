@@ -1,15 +1,15 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Http1Responder } from './http1-server';
 
 export interface SimRequest {
   method: string;
   path: string;
   params: Record<string, string>;
   query: URLSearchParams;
-  headers: IncomingMessage['headers'];
+  headers: IncomingHttpHeaders;
   /** parsed JSON or form body (form values as strings); undefined when empty */
   body: unknown;
   rawBody: string;
-  raw: IncomingMessage;
 }
 
 export interface SimResponse {
@@ -70,27 +70,17 @@ export class HttpRouter {
   }
 }
 
-/**
- * The whole body, then `done`. Plain stream events and a callback, not `for await` or a promise: at
- * a burst of thousands of orders the sim's promise hops cost more than its order book.
- */
-export function readBody(req: IncomingMessage, done: (body: { raw: string; parsed: unknown }) => void, failed: (e: Error) => void): void {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => done(parseBody(req, chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'))));
-  req.on('error', failed);
-}
-
-function parseBody(req: IncomingMessage, raw: string): { raw: string; parsed: unknown } {
-  if (!raw) return { raw, parsed: undefined };
-  const type = String(req.headers['content-type'] ?? '');
+/** A request body as handlers get it: a form as its fields, JSON parsed, anything else as it came. */
+export function parseBody(contentType: string | undefined, raw: string): unknown {
+  if (!raw) return undefined;
+  const type = contentType ?? '';
   if (type.includes('application/x-www-form-urlencoded')) {
-    return { raw, parsed: formFields(raw) };
+    return formFields(raw);
   }
   try {
-    return { raw, parsed: JSON.parse(raw) as unknown };
+    return JSON.parse(raw) as unknown;
   } catch {
-    return { raw, parsed: raw };
+    return raw;
   }
 }
 
@@ -129,19 +119,8 @@ function decodeFormPart(part: string): string | null {
   }
 }
 
-export function writeResponse(res: ServerResponse, r: SimResponse): void {
-  if (r.hang) {
-    const sock = res.socket;
-    setTimeout(() => sock?.destroy(), r.hang.holdMs).unref();
-    return;
-  }
-  if (r.raw !== undefined) {
-    res.writeHead(r.status, r.headers ?? {});
-    res.end(r.raw);
-    return;
-  }
-  const body = r.body === undefined ? '' : JSON.stringify(r.body);
-  // A length instead of chunked framing: the answer leaves in one write, without a closing chunk.
-  res.writeHead(r.status, { ...JSON_HEADERS, ...r.headers, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+export function writeResponse(res: Http1Responder, r: SimResponse): void {
+  if (r.hang) return res.hold(r.hang.holdMs);
+  if (r.raw !== undefined) return res.reply(r.status, r.headers ?? {}, r.raw);
+  res.reply(r.status, r.headers ? { ...JSON_HEADERS, ...r.headers } : JSON_HEADERS, r.body === undefined ? '' : JSON.stringify(r.body));
 }

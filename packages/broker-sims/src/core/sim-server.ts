@@ -1,9 +1,9 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SimMarket, type SimInstrument, type SimTick } from '@ats/market-sim';
 import { Faults, type FaultSpec } from './faults';
-import { HttpRouter, readBody, writeResponse, type SimRequest, type SimResponse } from './http-router';
+import { HttpRouter, parseBody, writeResponse, type SimRequest, type SimResponse } from './http-router';
+import { createHttp1Server, type Http1Request } from './http1-server';
 import { SimExchange } from './sim-exchange';
 import { TokenRegistry } from './token-registry';
 
@@ -26,8 +26,8 @@ export interface BrokerSimModule {
   readonly idPrefix: string;
   register(router: HttpRouter, ctx: SimContext): void;
   /** Decide a WebSocket handshake (auth from query/headers); omit when the broker has no socket. */
-  upgrade?(req: IncomingMessage, ctx: SimContext): UpgradeDecision;
-  onConnection?(ws: WebSocket, req: IncomingMessage, account: string | null, ctx: SimContext): void;
+  upgrade?(req: Http1Request, ctx: SimContext): UpgradeDecision;
+  onConnection?(ws: WebSocket, req: Http1Request, account: string | null, ctx: SimContext): void;
   /** Publish a market tick to this broker's sockets. */
   onTick?(t: SimTick): void;
   /** Keys any socket subscribed, so the sim ticks only what someone watches. */
@@ -76,14 +76,6 @@ export async function startSim(module: BrokerSimModule, port = 0, opts: SimServe
   registerControlRoutes(router, ctx, module);
   module.register(router, ctx);
 
-  const server: Server = createServer((req, res) => {
-    const failed = (e: unknown): void => {
-      res.statusCode = 500;
-      res.end(String(e));
-    };
-    readBody(req, (body) => guarded(() => serve(req, body, (out) => writeResponse(res, out), failed), failed), failed);
-  });
-
   /** Runs `fn`; what it throws becomes the sim's bare 500 (the request is answered either way). */
   function guarded(fn: () => void, failed: (e: unknown) => void): void {
     try {
@@ -98,9 +90,9 @@ export async function startSim(module: BrokerSimModule, port = 0, opts: SimServe
    * measure at the sim, which shares the machine with the engine under test, so its own overhead
    * per order is kept small.
    */
-  function serve(req: IncomingMessage, { raw, parsed }: { raw: string; parsed: unknown }, respond: (out: SimResponse) => void, failed: (e: unknown) => void): void {
-    const url = new URL(req.url ?? '/', 'http://sim');
-    const method = req.method ?? 'GET';
+  function serve(req: Http1Request, respond: (out: SimResponse) => void, failed: (e: unknown) => void): void {
+    const url = new URL(req.url, 'http://sim');
+    const method = req.method;
     const m = router.match(method, url.pathname);
     if (!m) return respond({ status: 404, body: { error: 'not found', path: url.pathname } });
     const isControl = url.pathname.startsWith('/_sim/');
@@ -111,7 +103,7 @@ export async function startSim(module: BrokerSimModule, port = 0, opts: SimServe
         if (faults.take('rateLimited')) return respond(module.rateLimitedResponse());
         if (isPlacement && faults.take('errors5xx')) return respond(module.serverErrorResponse());
       }
-      const sreq: SimRequest = { method, path: url.pathname, params: m.params, query: url.searchParams, headers: req.headers, body: parsed, rawBody: raw, raw: req };
+      const sreq: SimRequest = { method, path: url.pathname, params: m.params, query: url.searchParams, headers: req.headers, body: parseBody(req.headers['content-type'], req.body), rawBody: req.body };
       // A "timeout" fault lets the order through, then loses the response.
       const finish = (out: SimResponse): void =>
         respond(isPlacement && out.status < 300 && faults.take('timeouts') ? { status: 0, hang: { holdMs: faults.spec.hangMs } } : out);
@@ -129,26 +121,30 @@ export async function startSim(module: BrokerSimModule, port = 0, opts: SimServe
     if (delay > 0) setTimeout(() => guarded(run, failed), delay);
     else run();
   }
-  // Clients open keep-alive connections well before they use them (a benchmark, seconds before a
-  // due time). Broker front ends (nginx, ALB) keep idle connections 60-75 s; Node's default 5 s
-  // would close them under the client. Header reads may take a little longer than the idle wait.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-
   const wss = new WebSocketServer({ noServer: true });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (!module.upgrade || !module.onConnection) {
-      socket.destroy();
-      return;
-    }
-    const d = module.upgrade(req, ctx);
-    if (!d.ok) {
-      const headers = Object.entries(d.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-      const body = d.body ?? '';
-      socket.end(`HTTP/1.1 ${d.status} Error\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => module.onConnection?.(ws, req, d.account, ctx));
+  const server = createHttp1Server({
+    // Clients open keep-alive connections well before they use them (a benchmark, seconds before a
+    // due time). Broker front ends (nginx, ALB) keep idle connections 60-75 s.
+    idleTimeoutMs: 65_000,
+    onRequest(req, res) {
+      const failed = (e: unknown): void => res.reply(500, { 'content-type': 'text/plain' }, String(e));
+      guarded(() => serve(req, (out) => writeResponse(res, out), failed), failed);
+    },
+    onUpgrade(req, socket, head) {
+      if (!module.upgrade || !module.onConnection) {
+        socket.destroy();
+        return;
+      }
+      const d = module.upgrade(req, ctx);
+      if (!d.ok) {
+        const headers = Object.entries(d.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+        const body = d.body ?? '';
+        socket.end(`HTTP/1.1 ${d.status} Error\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+        return;
+      }
+      // ws reads only the method, target and headers of the request it upgrades.
+      wss.handleUpgrade(req as unknown as IncomingMessage, socket, head, (ws) => module.onConnection?.(ws, req, d.account, ctx));
+    },
   });
 
   const unTick = market.onTick((t) => module.onTick?.(t));
@@ -162,9 +158,7 @@ export async function startSim(module: BrokerSimModule, port = 0, opts: SimServe
       : null;
   timer?.unref();
 
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const addr = server.address();
-  const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  const actualPort = await server.listen(port);
   base = `http://127.0.0.1:${actualPort}`;
 
   return {
@@ -177,8 +171,7 @@ export async function startSim(module: BrokerSimModule, port = 0, opts: SimServe
       module.dropFeeds?.();
       for (const c of wss.clients) c.terminate();
       wss.close();
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await server.close();
     },
   };
 }

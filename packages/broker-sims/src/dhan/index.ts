@@ -1,9 +1,9 @@
-import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { SimTick } from '@ats/market-sim';
 import { FeedHub, type FeedClient } from '../core/feed-hub';
 import { RateWindow } from '../core/rate-window';
 import type { BrokerSimModule, SimContext, UpgradeDecision } from '../core/sim-server';
+import type { Http1Request } from '../core/http1-server';
 import { dhanLtt, encodeDhanDisconnect, encodeDhanFull, encodeDhanPrevClose, encodeDhanQuote, encodeDhanTicker, type DhanSimQuoteFields } from './dhan-feed-encoder';
 import { DHAN_SIM_ACCESS_TOKEN, DHAN_SIM_CLIENT_ID } from './dhan-sim-accounts';
 import { DHAN_FEED_SEGMENT, DhanSecurities, type DhanSecurity } from './dhan-securities';
@@ -131,7 +131,7 @@ export function createDhanSim(): BrokerSimModule {
       issuePreIssuedToken();
       registerDhanRoutes(router, ctx, state);
     },
-    upgrade(req: IncomingMessage, ctx: SimContext): UpgradeDecision {
+    upgrade(req: Http1Request, ctx: SimContext): UpgradeDecision {
       // Dhan accepts the handshake and reports bad credentials with a disconnect packet.
       const q = new URL(req.url ?? '/', 'http://sim').searchParams;
       const t = ctx.tokens.lookup(q.get('token'));

@@ -1,5 +1,4 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { SimTick } from '@ats/market-sim';
 import { FeedHub, type FeedClient } from '../core/feed-hub';
@@ -7,6 +6,7 @@ import type { HttpRouter, SimRequest, SimResponse } from '../core/http-router';
 import { RateWindow } from '../core/rate-window';
 import type { SimOrder } from '../core/sim-exchange';
 import type { BrokerSimModule, SimContext, UpgradeDecision } from '../core/sim-server';
+import type { Http1Request } from '../core/http1-server';
 import {
   HSM_NO_VALUE,
   HSM_REQ_AUTH,
@@ -549,13 +549,13 @@ export function createFyersSim(): BrokerSimModule {
   }
 
   // ---- HSM socket ----------------------------------------------------------------------------------
-  function upgrade(req: IncomingMessage): UpgradeDecision {
+  function upgrade(req: Http1Request): UpgradeDecision {
     const path = new URL(req.url ?? '/', 'http://sim').pathname;
     if (path !== FYERS_SIM_HSM_PATH) return { ok: false, status: 404, body: 'Not Found' };
     return { ok: true, account: null };
   }
 
-  function onConnection(ws: WebSocket, req: IncomingMessage): void {
+  function onConnection(ws: WebSocket, req: Http1Request): void {
     const client = hub.add(ws, null);
     const conn: HsmConn = { client, ignoreAuth: req.headers.authorization !== undefined, nextTopicId: 1, messageNo: 0 };
     conns.set(ws, conn);

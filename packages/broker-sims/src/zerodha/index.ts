@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { SimTick } from '@ats/market-sim';
 import { FeedHub, type FeedClient } from '../core/feed-hub';
@@ -7,6 +6,7 @@ import type { HttpRouter, SimRequest, SimResponse } from '../core/http-router';
 import { RateWindow } from '../core/rate-window';
 import type { SimOrder } from '../core/sim-exchange';
 import type { BrokerSimModule, SimContext, UpgradeDecision } from '../core/sim-server';
+import type { Http1Request } from '../core/http1-server';
 import { kiteInstrumentsCsv, kiteSimInstruments, type KiteSimInstrument } from './kite-sim-instruments';
 import { kiteOrderHistory, kiteOrderView, kitePositionView, kitePostback, kiteTime, type KiteOrderExtras } from './kite-order-view';
 import { encodeKiteFrame, encodeKitePacket, KITE_HEARTBEAT, type KiteMode } from './kite-ticker-encoder';
@@ -425,7 +425,7 @@ export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule 
       router.on('GET', '/instruments/:exchange', (req) => csv((req.params.exchange as string).toUpperCase()));
     },
 
-    upgrade(req: IncomingMessage, context: SimContext): UpgradeDecision {
+    upgrade(req: Http1Request, context: SimContext): UpgradeDecision {
       const url = new URL(req.url ?? '/', 'http://sim');
       if (url.pathname !== '/') return { ok: false, status: 404 };
       const found = context.tokens.lookup(url.searchParams.get('access_token'));
@@ -436,7 +436,7 @@ export function createZerodhaSim(opts: ZerodhaSimOptions = {}): BrokerSimModule 
       return { ok: true, account: found.account };
     },
 
-    onConnection(ws: WebSocket, _req: IncomingMessage, account: string | null): void {
+    onConnection(ws: WebSocket, _req: Http1Request, account: string | null): void {
       const client = hub.add(ws, account);
       lastSent.set(ws, Date.now());
       const beat = setInterval(() => {
