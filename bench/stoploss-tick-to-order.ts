@@ -71,6 +71,7 @@ export async function hubCostPerTick(o: { positions?: number; instruments?: numb
     forAccount: async () => {
       throw new Error('nothing crosses in this microbenchmark');
     },
+    openNow: () => null,
     dataSource: async () => source,
     dataSourceFailed: () => undefined,
     kindOf: async () => 'zerodha',

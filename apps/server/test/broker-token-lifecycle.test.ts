@@ -46,7 +46,11 @@ describe('broker token lifecycle', () => {
     const accounts = new BrokerAccountRepository(p.db);
     const [before] = await accounts.listAll();
     await new SimControl(sim.url).expireTokens();
-    expect((await p.brokers.forAccount(before!.userId, before!.id).then((b) => b.validateSession())).state).toBe('TOKEN_EXPIRED');
+    const old = await p.brokers.forAccount(before!.userId, before!.id);
+    expect((await old.validateSession()).state).toBe('TOKEN_EXPIRED');
+    // What the engine's buy takes without a lookup: the Broker just opened, and only for its owner.
+    expect(p.brokers.openNow(before!.userId, before!.id)).toBe(old);
+    expect(p.brokers.openNow('someone-else', before!.id)).toBeNull();
 
     // The scheduled 08:45 check runs on the (virtual) clock and logs in afresh from the stored TOTP secret.
     await p.clock.set(Date.UTC(2026, 10, 25, 3, 15, 1));
@@ -57,6 +61,11 @@ describe('broker token lifecycle', () => {
     }
     expect(after?.sealedSecret).not.toBe(before?.sealedSecret);
     expect(after?.status).toBe('CONNECTED');
-    expect((await p.brokers.forAccount(after!.userId, after!.id).then((b) => b.validateSession())).state).toBe('CONNECTED');
+    // The re-login replaced the session: the Broker opened with the old one is never handed out again.
+    expect(p.brokers.openNow(after!.userId, after!.id)).not.toBe(old);
+    const renewed = await p.brokers.forAccount(after!.userId, after!.id);
+    expect(renewed).not.toBe(old);
+    expect((await renewed.validateSession()).state).toBe('CONNECTED');
+    expect(p.brokers.openNow(after!.userId, after!.id)).toBe(renewed);
   });
 });

@@ -2,7 +2,7 @@ import { isTerminalPhase, transition, armRun, IllegalTransitionError, type Run, 
 import { nextActionAt, planRun } from '../domain/run-schedule';
 import { statusAfterRun } from '../domain/strategy';
 import type { InstrumentId } from '../domain/instrument';
-import type { OrderIntent } from '../domain/order';
+import type { OrderIntent, PlaceResult } from '../domain/order';
 import { paise, type Paise } from '../domain/price';
 import type { TradingCalendar } from '../domain/trading-calendar';
 import type { Broker, BrokerKind, PreparedOrder, SessionState } from '../ports/broker';
@@ -80,6 +80,13 @@ export interface SupervisorDeps {
   log: ExecutorLog;
 }
 
+interface EntryReady {
+  broker: Broker;
+  intent: OrderIntent;
+  /** the intent's broker request, built by `broker`; null where the broker builds none ahead */
+  order: PreparedOrder | null;
+}
+
 interface Tracked {
   rec: RunRecord;
   kind: BrokerKind;
@@ -88,8 +95,11 @@ interface Tracked {
   prewarmed: Promise<string | null> | null;
   /** the first entry intent, written at prewarm by this process and not yet sent */
   prepared: Promise<OrderIntent | null> | null;
-  /** that intent's broker request, built at prewarm by the broker it was built for; taken (once) at the buy */
-  entryBuilt: { broker: Broker; order: PreparedOrder } | null;
+  /**
+   * Everything the buy needs, settled at prewarm: the broker, the prepared intent and (where the
+   * broker builds orders ahead) its request. Taken once at the buy.
+   */
+  entryReady: EntryReady | null;
   /** in position: the exit intent this process wrote when the position opened (not yet sent) */
   exitIntent: OrderIntent | null;
   /** in position: the opened broker, so a stop-loss SELL needs no lookup */
@@ -299,7 +309,7 @@ export class RunSupervisor {
     // Only the engine holding a run's lease acts on it.
     const asked = Date.now();
     if (!existing && !isTerminalPhase(rec.run.phase) && !(await this.claim(rec.run.id))) return;
-    const t: Tracked = existing ?? { rec, kind, watching: false, driving: false, prewarmed: null, prepared: null, entryBuilt: null, exitIntent: null, broker: null, exitPrepared: false, exitPreparing: null, stopping: false, leaseUntil: asked + this.o.leaseMs };
+    const t: Tracked = existing ?? { rec, kind, watching: false, driving: false, prewarmed: null, prepared: null, entryReady: null, exitIntent: null, broker: null, exitPrepared: false, exitPreparing: null, stopping: false, leaseUntil: asked + this.o.leaseMs };
     t.rec = rec;
     this.live.set(rec.run.id, t);
     this.plan(t);
@@ -410,15 +420,16 @@ export class RunSupervisor {
   }
 
   /**
-   * The entry's broker request, built seconds ahead: at the buy, thousands of orders due together
-   * then cost a write each, not the URL, header and body building (and the garbage) on top.
+   * Settles, seconds ahead, what the buy needs: the session check, the intent, the broker and the
+   * order's request. At the buy, thousands of orders due together then cost a write each, not
+   * promise hops, URL, header and body building (and the garbage) on top.
    */
   private async buildEntry(t: Tracked): Promise<void> {
     try {
-      const [intent, broker] = await Promise.all([t.prepared, this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId)]);
-      if (intent && broker.prepareOrder && t.rec.run.phase === 'WAITING_BUY') t.entryBuilt = { broker, order: broker.prepareOrder(intent) };
+      const [expired, intent, broker] = await Promise.all([t.prewarmed, t.prepared, this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId)]);
+      if (expired === null && intent && t.rec.run.phase === 'WAITING_BUY') t.entryReady = { broker, intent, order: broker.prepareOrder?.(intent) ?? null };
     } catch {
-      // Best effort: without it the buy builds its request itself.
+      // Best effort: without it the buy takes the path that looks everything up.
     }
   }
 
@@ -431,12 +442,6 @@ export class RunSupervisor {
   }
 
   /**
-   * The buy time. The fast path sends the entry prepared at prewarm FIRST and records the phase
-   * change while the order is on the wire; crash between the two and recovery finds the prepared
-   * intent and asks the broker for its tag before sending anything. Without a prepared intent
-   * (e.g. a restart near the buy time) the slow path commits BUYING first, then sends.
-   */
-  /**
    * One session check per broker account per prewarm window, however many of its strategies buy
    * at once (a trader with five strategies at 09:20:00 needs one call, not five).
    */
@@ -448,91 +453,122 @@ export class RunSupervisor {
     return state;
   }
 
-  private async buyDue(runId: string): Promise<void> {
+  /**
+   * The buy time. When prewarm settled everything and the feed's price is fresh, the entry is
+   * decided and sent right here, with no await in front of it; otherwise the buy looks up what is
+   * missing first (buyDueLookingUp).
+   */
+  private buyDue(runId: string): void {
     const t = this.live.get(runId);
     if (!t || t.rec.run.phase !== 'WAITING_BUY' || t.driving) return;
-    const [expired, prepared] = await Promise.all([t.prewarmed, t.prepared]);
     // Taken once, whatever happens next: a built order is never sent twice.
-    const built = t.entryBuilt;
-    t.entryBuilt = null;
-    if (expired) {
-      await this.apply(runId, { type: 'ENTRY_SKIPPED', reason: 'BROKER_TOKEN_EXPIRED', message: expired });
-      if (prepared) await this.executor.discardPrepared(prepared, 'the broker session had expired');
-      return;
-    }
+    const ready = t.entryReady;
+    t.entryReady = null;
+    // The broker opened at prewarm only while it is still the account's (a re-login replaces it).
+    const price = ready && this.d.directory.openNow(t.rec.userId, t.rec.brokerAccountId) === ready.broker ? this.feedPrice(t) : null;
+    if (ready && price !== null) void this.decideBuy(t, ready.broker, ready.intent, { type: 'BUY_DUE', lastPricePaise: price }, ready.order);
+    else void this.buyDueLookingUp(t, ready);
+  }
+
+  private async buyDueLookingUp(t: Tracked, ready: EntryReady | null): Promise<void> {
+    const [expired, prepared] = await Promise.all([t.prewarmed, t.prepared]);
+    if (expired) return this.skipEntry(t, prepared, expired);
     let broker: Broker;
     try {
       broker = await this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId);
     } catch (e) {
-      await this.apply(runId, { type: 'ENTRY_SKIPPED', reason: 'BROKER_TOKEN_EXPIRED', message: e instanceof Error ? e.message : String(e) });
-      if (prepared) await this.executor.discardPrepared(prepared, 'the broker session had expired');
-      return;
+      return this.skipEntry(t, prepared, e instanceof Error ? e.message : String(e));
     }
     const due: RunEvent = { type: 'BUY_DUE', lastPricePaise: await this.priceNow(t, broker) };
-    // Decide in memory first: only a BUY_DUE that leads to BUYING may send.
+    await this.decideBuy(t, broker, prepared, due, ready?.broker === broker ? ready.order : null);
+  }
+
+  /** A buy whose broker session is not usable: skipped with the reason, its intent marked never sent. */
+  private async skipEntry(t: Tracked, prepared: OrderIntent | null, message: string): Promise<void> {
+    await this.apply(t.rec.run.id, { type: 'ENTRY_SKIPPED', reason: 'BROKER_TOKEN_EXPIRED', message });
+    if (prepared) await this.executor.discardPrepared(prepared, 'the broker session had expired');
+  }
+
+  /**
+   * Decides the BUY_DUE in memory: only one that leads to BUYING may send. The fast path sends the
+   * prepared entry FIRST (synchronously, before this returns) and records the phase change while
+   * the order is on the wire; crash between the two and recovery finds the prepared intent and asks
+   * the broker for its tag before sending anything. Without a prepared intent (e.g. a restart near
+   * the buy time) BUYING is committed first, then the entry is sent.
+   */
+  private decideBuy(t: Tracked, broker: Broker, prepared: OrderIntent | null, due: RunEvent, built: PreparedOrder | null): Promise<void> | undefined {
+    const runId = t.rec.run.id;
     const decided = tryTransition(t.rec.run, due, this.d.clock.now())?.phase;
-    if (!decided) return;
+    if (!decided) return undefined;
     // However late this callback runs (an overloaded process), a BUY past its window is never sent.
-    if (decided === 'BUYING' && this.d.clock.now() > t.rec.run.buyAt + this.o.entryGraceMs) {
-      await this.apply(runId, { type: 'ENTRY_SKIPPED', reason: 'MISSED_WINDOW', message: 'Not bought: missed entry window' });
-      if (prepared) await this.executor.discardPrepared(prepared, 'the buy window had passed');
-      return;
-    }
+    if (decided === 'BUYING' && this.d.clock.now() > t.rec.run.buyAt + this.o.entryGraceMs) return this.missedWindow(runId, prepared);
     const breaker = this.breaker(t.kind);
-    const bookKey = `${t.kind}|${t.rec.instrument}`;
     if (decided === 'BUYING' && prepared && breaker.allow() && !t.driving && t.rec.run.phase === 'WAITING_BUY') {
       t.driving = true;
-      const result = this.executor.send(broker, prepared, built?.broker === broker ? built.order : undefined);
-      void (async () => {
-        let release: (() => void) | undefined;
-        try {
-          // The phase change is written once the broker has answered and the burst's other orders
-          // are out, so the database work never competes with orders still queued for a connection. A crash before
-          // it leaves a prepared intent, which recovery looks up by tag before sending anything.
-          const sent = await result.catch(() => null);
-          await this.scheduler.idle();
-          await this.executor.sendsSettled();
-          // The order is at the broker; its phase change is written in a bookkeeping slot, seconds
-          // later after a burst. Until then the trader would read "waiting to buy" for an order
-          // already placed: the live state says BUYING now.
-          if (sent?.kind === 'ACCEPTED') this.announceBuying(t);
-          // Runs get through their bookkeeping a bounded number at a time, each to the end: ten
-          // thousand runs all queueing their writes at once would arm every stop-loss only when the
-          // last write lands. An order still working at the first look gives its slot back.
-          const awaiting = this.book(bookKey, this.awaitingBooks);
-          awaiting.upsert(runId, t.rec.run.stopLossPaise);
-          // The price may have gone through the stop while the order was on the wire.
-          const last = this.hub.lastPrice(t.kind, t.rec.instrument);
-          const slot = this.entryBookkeeping.acquire(runId);
-          if (last && last.paise <= t.rec.run.stopLossPaise) this.entryBookkeeping.promote(runId);
-          release = await slot;
-          awaiting.remove(runId);
-          if ((await result).kind === 'ACCEPTED') {
-            // The usual case: BUY_DUE is written together with the entry's first outcome (its fill,
-            // mostly), one write instead of two; a stop committed meanwhile is found there and the
-            // entry undone (see enter).
-            const buying = tryTransition(t.rec.run, due, this.d.clock.now());
-            if (buying?.phase === 'BUYING') return await this.executor.enter({ ...t.rec, run: buying }, broker, breaker, { intent: prepared, result, onWaiting: release, leading: due });
-          }
-          const rec = await this.apply(runId, due);
-          if (!rec || rec.run.phase !== 'BUYING') {
-            this.d.log.warn({ runId, phase: rec?.run.phase }, 'the run changed while its entry was on the wire; undoing the entry');
-            release();
-            await this.executor.flattenOrphanEntry(t.rec, broker, prepared, result);
-            return;
-          }
-          await this.executor.enter(rec, broker, breaker, { intent: prepared, result, onWaiting: release });
-        } catch (e) {
-          this.d.log.error({ runId, err: e instanceof Error ? e.message : String(e) }, 'fast entry failed');
-        } finally {
-          release?.();
-          this.loopEnded(t);
-        }
-      })();
-      return;
+      const result = this.executor.send(broker, prepared, built ?? undefined);
+      return this.afterEntrySent(t, broker, breaker, prepared, due, result);
     }
+    return this.applyDue(runId, prepared, due);
+  }
+
+  private async missedWindow(runId: string, prepared: OrderIntent | null): Promise<void> {
+    await this.apply(runId, { type: 'ENTRY_SKIPPED', reason: 'MISSED_WINDOW', message: 'Not bought: missed entry window' });
+    if (prepared) await this.executor.discardPrepared(prepared, 'the buy window had passed');
+  }
+
+  private async applyDue(runId: string, prepared: OrderIntent | null, due: RunEvent): Promise<void> {
     const after = await this.apply(runId, due);
     if (prepared && after && after.run.phase !== 'BUYING') await this.executor.discardPrepared(prepared, after.run.reason ?? after.run.phase);
+  }
+
+  /** An entry on the wire: its bookkeeping, once the burst's other orders are out. */
+  private async afterEntrySent(t: Tracked, broker: Broker, breaker: CircuitBreaker, prepared: OrderIntent, due: RunEvent, result: Promise<PlaceResult>): Promise<void> {
+    const runId = t.rec.run.id;
+    const bookKey = `${t.kind}|${t.rec.instrument}`;
+    let release: (() => void) | undefined;
+    try {
+      // The phase change is written once the broker has answered and the burst's other orders
+      // are out, so the database work never competes with orders still queued for a connection. A crash before
+      // it leaves a prepared intent, which recovery looks up by tag before sending anything.
+      const sent = await result.catch(() => null);
+      await this.scheduler.idle();
+      await this.executor.sendsSettled();
+      // The order is at the broker; its phase change is written in a bookkeeping slot, seconds
+      // later after a burst. Until then the trader would read "waiting to buy" for an order
+      // already placed: the live state says BUYING now.
+      if (sent?.kind === 'ACCEPTED') this.announceBuying(t);
+      // Runs get through their bookkeeping a bounded number at a time, each to the end: ten
+      // thousand runs all queueing their writes at once would arm every stop-loss only when the
+      // last write lands. An order still working at the first look gives its slot back.
+      const awaiting = this.book(bookKey, this.awaitingBooks);
+      awaiting.upsert(runId, t.rec.run.stopLossPaise);
+      // The price may have gone through the stop while the order was on the wire.
+      const last = this.hub.lastPrice(t.kind, t.rec.instrument);
+      const slot = this.entryBookkeeping.acquire(runId);
+      if (last && last.paise <= t.rec.run.stopLossPaise) this.entryBookkeeping.promote(runId);
+      release = await slot;
+      awaiting.remove(runId);
+      if ((await result).kind === 'ACCEPTED') {
+        // The usual case: BUY_DUE is written together with the entry's first outcome (its fill,
+        // mostly), one write instead of two; a stop committed meanwhile is found there and the
+        // entry undone (see enter).
+        const buying = tryTransition(t.rec.run, due, this.d.clock.now());
+        if (buying?.phase === 'BUYING') return await this.executor.enter({ ...t.rec, run: buying }, broker, breaker, { intent: prepared, result, onWaiting: release, leading: due });
+      }
+      const rec = await this.apply(runId, due);
+      if (!rec || rec.run.phase !== 'BUYING') {
+        this.d.log.warn({ runId, phase: rec?.run.phase }, 'the run changed while its entry was on the wire; undoing the entry');
+        release();
+        await this.executor.flattenOrphanEntry(t.rec, broker, prepared, result);
+        return;
+      }
+      await this.executor.enter(rec, broker, breaker, { intent: prepared, result, onWaiting: release });
+    } catch (e) {
+      this.d.log.error({ runId, err: e instanceof Error ? e.message : String(e) }, 'fast entry failed');
+    } finally {
+      release?.();
+      this.loopEnded(t);
+    }
   }
 
   /**
@@ -548,10 +584,17 @@ export class RunSupervisor {
     void this.d.bus.publish(userTopic(t.rec.userId), phaseMessage(run, run.phase, 'BUYING', 'BUY_DUE', ts, {})).catch(() => undefined);
   }
 
+  /** The feed's price when it is fresh enough for the buy-time stop check, else null. */
+  private feedPrice(t: Tracked): Paise | null {
+    const fromFeed = this.hub.lastPrice(t.kind, t.rec.instrument);
+    return fromFeed && this.d.clock.now() - fromFeed.ts < this.o.feedStaleMs ? fromFeed.paise : null;
+  }
+
   /** The freshest price for the buy-time stop check: the feed, else one quick REST read. */
   private async priceNow(t: Tracked, broker: Broker): Promise<Paise | null> {
+    const fresh = this.feedPrice(t);
+    if (fresh !== null) return fresh;
     const fromFeed = this.hub.lastPrice(t.kind, t.rec.instrument);
-    if (fromFeed && this.d.clock.now() - fromFeed.ts < this.o.feedStaleMs) return fromFeed.paise;
     try {
       const m = await Promise.race([broker.ltp([t.rec.instrument]), this.d.clock.sleep(300).then(() => null)]);
       const p = m?.get(t.rec.instrument);

@@ -42,7 +42,7 @@ const UNREADABLE_SECRET = 'The stored credentials of this account cannot be read
 export class BrokerService implements BrokerDirectory {
   private readonly open = new Map<string, { token: string; broker: Broker }>();
   private readonly sourceChecks = new Map<string, { at: number; token: Broker }>();
-  private readonly forAccountCache = new Map<string, { userId: string; broker: Promise<Broker>; at: number }>();
+  private readonly forAccountCache = new Map<string, { userId: string; broker: Promise<Broker>; at: number; opened: Broker | null }>();
   /** Brokers that failed as a data source; a re-login opens a new Broker, which is not in here. */
   private readonly badSources = new WeakSet<Broker>();
 
@@ -164,12 +164,24 @@ export class BrokerService implements BrokerDirectory {
       if (broker && this.open.get(id)?.broker === broker) return broker;
     }
     const opening = this.brokerFor(userId, id);
-    const entry = { userId, broker: opening, at: this.d.now() };
+    const entry: { userId: string; broker: Promise<Broker>; at: number; opened: Broker | null } = { userId, broker: opening, at: this.d.now(), opened: null };
     this.forAccountCache.set(id, entry);
-    opening.catch(() => {
-      if (this.forAccountCache.get(id) === entry) this.forAccountCache.delete(id);
-    });
+    opening.then(
+      (b) => {
+        entry.opened = b;
+      },
+      () => {
+        if (this.forAccountCache.get(id) === entry) this.forAccountCache.delete(id);
+      },
+    );
     return opening;
+  }
+
+  openNow(userId: string, id: string): Broker | null {
+    const hit = this.forAccountCache.get(id);
+    if (!hit?.opened || hit.userId !== userId || this.d.now() - hit.at >= FOR_ACCOUNT_REUSE_MS) return null;
+    // The same test as forAccount's: a re-login or removal since has closed that Broker.
+    return this.open.get(id)?.broker === hit.opened ? hit.opened : null;
   }
 
   async kindOf(userId: string, id: string): Promise<BrokerKind> {
