@@ -69,12 +69,14 @@ export class HttpClient {
     });
   }
 
-  async sendPrepared(p: PreparedHttpRequest): Promise<HttpResponse> {
-    try {
-      const res = await this.pool.sendPrepared(p);
-      return { status: res.status, headers: res.headers, text: res.body.toString('utf8') };
-    } catch (e) {
+  sendPrepared(p: PreparedHttpRequest): Promise<HttpResponse> {
+    const failed = (e: unknown): never => {
       throw asTransportError(e);
+    };
+    try {
+      return this.pool.sendPrepared(p).then((res) => ({ status: res.status, headers: res.headers, text: res.body.toString('utf8') }), failed);
+    } catch (e) {
+      return Promise.reject(asTransportError(e));
     }
   }
 

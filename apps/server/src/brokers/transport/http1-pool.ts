@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import { Http1ResponseParser, type Http1Response } from './http1-response-parser';
 import { TransportError } from './transport-error';
@@ -32,7 +33,9 @@ interface InFlight {
   written: boolean;
   resolve(r: Http1Response): void;
   reject(e: Error): void;
-  timer: NodeJS.Timeout;
+  /** performance.now() by which the answer must be in */
+  deadline: number;
+  timeoutMs: number;
 }
 
 /**
@@ -51,6 +54,13 @@ class Http1Connection {
   private parser: Http1ResponseParser | null = null;
   private unwritten: Buffer[] = [];
   private idleTimer: NodeJS.Timeout | null = null;
+  /**
+   * One timer for the connection's earliest deadline, not one per request: at a burst, ten thousand
+   * requests would each allocate a timer and clear it moments later. It is not moved when that
+   * request is answered; it wakes up, finds nothing late, and sleeps until the next deadline.
+   */
+  private deadlineTimer: NodeJS.Timeout | null = null;
+  private deadlineAt = Infinity;
   alive = true;
   /** handed out by the pool for a request not yet registered here: counts against the depth */
   reserved = 0;
@@ -79,14 +89,9 @@ class Http1Connection {
     // Ended between being handed out and used: nothing is written, so the request never left.
     if (!this.alive) return Promise.reject(new TransportError('connect', 'connection ended before the request was written'));
     return new Promise<Http1Response>((resolve, reject) => {
-      const entry: InFlight = {
-        headRequest,
-        written: false,
-        resolve,
-        reject,
-        timer: setTimeout(() => this.fail(new TransportError('timeout', `no response in ${timeoutMs} ms`), entry), timeoutMs),
-      };
+      const entry: InFlight = { headRequest, written: false, resolve, reject, deadline: performance.now() + timeoutMs, timeoutMs };
       this.queue.push(entry);
+      this.wakeBy(entry.deadline);
       if (this.queue.length === 1) {
         this.parser = new Http1ResponseParser(headRequest);
         entry.written = true;
@@ -118,6 +123,26 @@ class Http1Connection {
     for (const e of this.queue) e.written = true;
     this.socket.write(wire);
   }
+
+  private wakeBy(at: number): void {
+    if (this.deadlineTimer && this.deadlineAt <= at) return;
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineAt = at;
+    // Unref'd: a request in flight keeps its socket, and so the process, alive anyway.
+    this.deadlineTimer = setTimeout(this.onDeadline, Math.max(0, Math.ceil(at - performance.now()))).unref();
+  }
+
+  private readonly onDeadline = (): void => {
+    this.deadlineTimer = null;
+    this.deadlineAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const e of this.queue) {
+      if (e.deadline <= now) return this.fail(new TransportError('timeout', `no response in ${e.timeoutMs} ms`), e);
+      next = Math.min(next, e.deadline);
+    }
+    if (next < Infinity) this.wakeBy(next);
+  };
 
   private clearIdle(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
@@ -155,7 +180,6 @@ class Http1Connection {
   /** The answer to the oldest request is in; `last` when the connection ends with it. */
   private complete(res: Http1Response, last: boolean): void {
     const e = this.queue.shift() as InFlight;
-    clearTimeout(e.timer);
     const next = this.queue[0];
     this.parser = next ? new Http1ResponseParser(next.headRequest) : null;
     // A server that ends the connection after this answer leaves the ones behind it unanswered.
@@ -169,8 +193,10 @@ class Http1Connection {
     this.parser = null;
     this.unwritten = [];
     const first = culprit ?? all[0];
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = null;
+    this.deadlineAt = Infinity;
     for (const x of all) {
-      clearTimeout(x.timer);
       if (!x.written) x.reject(new TransportError('connect', `connection ended before the request was written (${e.message})`));
       else if (x === first) x.reject(e);
       else x.reject(new TransportError('reset', `connection ended with the request in flight (${e.message})`));
@@ -394,23 +420,34 @@ export class Http1Pool {
   sendPrepared(p: PreparedHttp1Request): Promise<Http1Response> {
     const pool = this.pool(p.url, p.origin);
     const deadline = Date.now() + p.timeoutMs;
-    const exchange = async (c: Http1Connection): Promise<Http1Response> => {
+    // Promise callbacks rather than an async function: at a burst, each request's frame would live
+    // (and be copied by the young-generation GC) until its answer.
+    const exchange = (c: Http1Connection): Promise<Http1Response> => {
       const left = deadline - Date.now();
       if (left < Math.min(MIN_SEND_BUDGET_MS, p.timeoutMs / 2)) {
         // Written with almost no time left, an order would time out as "unknown" though it went
         // out: better to say truthfully that it never left.
         pool.giveBack(c);
-        throw new TransportError('connect', `no connection free in time (${p.timeoutMs - left} ms waited)`);
+        return Promise.reject(new TransportError('connect', `no connection free in time (${p.timeoutMs - left} ms waited)`));
       }
-      let res: Http1Response | null = null;
+      let answer: Promise<Http1Response>;
       try {
-        const answer = c.request(p.wire, p.headRequest, left);
+        answer = c.request(p.wire, p.headRequest, left);
         pool.offerRoom(c);
-        res = await answer;
-        return res;
-      } finally {
-        pool.release(c, res);
+      } catch (e) {
+        pool.release(c, null);
+        return Promise.reject(e as Error);
       }
+      return answer.then(
+        (res) => {
+          pool.release(c, res);
+          return res;
+        },
+        (e: unknown) => {
+          pool.release(c, null);
+          throw e;
+        },
+      );
     };
     // The common case, a warm connection, goes out in this very turn.
     const now = pool.takeNow();
