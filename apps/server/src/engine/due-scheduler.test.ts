@@ -20,6 +20,24 @@ describe('DueScheduler', () => {
     expect(clock.pending()).toBe(0);
   });
 
+  it('a job that throws is reported and skips none of the others due with it', async () => {
+    const clock = new VirtualClock(0);
+    const failed: string[] = [];
+    const s = new DueScheduler(clock, Math.random, (key, e) => failed.push(`${key}: ${(e as Error).message}`));
+    const ran: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      const key = `k${i}`;
+      s.schedule(key, 100, () => {
+        if (i % 100 === 7) throw new Error('boom');
+        ran.push(key);
+      });
+    }
+    await clock.advance(100);
+    await s.idle();
+    expect(ran).toHaveLength(594);
+    expect(failed.sort()).toEqual(['k107', 'k207', 'k307', 'k407', 'k507', 'k7'].map((k) => `${k}: boom`).sort());
+  });
+
   it('dispatches a same-instant batch in a shuffled order, so no key is always first', async () => {
     const firsts = new Set<string>();
     for (let round = 0; round < 30; round++) {

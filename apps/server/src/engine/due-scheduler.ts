@@ -18,6 +18,11 @@ export class DueScheduler {
   constructor(
     private readonly clock: Clock,
     private readonly random: () => number = Math.random,
+    /** a job that threw (the others due with it still run) */
+    private readonly onError: (key: string, e: unknown) => void = (_key, e) =>
+      queueMicrotask(() => {
+        throw e;
+      }),
   ) {}
 
   /** (Re)schedule `key` at `ts`; a key has at most one pending trigger. */
@@ -86,7 +91,15 @@ export class DueScheduler {
     if (from === 0) this.dispatching += 1;
     const end = Math.min(jobs.length, from + FIRE_SLICE);
     try {
-      for (let i = from; i < end; i++) (jobs[i] as [string, () => void])[1]();
+      for (let i = from; i < end; i++) {
+        const [key, job] = jobs[i] as [string, () => void];
+        try {
+          job();
+        } catch (e) {
+          // One tenant's failing job must not skip the others due with it.
+          this.onError(key, e);
+        }
+      }
     } finally {
       if (end < jobs.length) setImmediate(() => this.dispatch(jobs, end));
       else if (--this.dispatching === 0) for (const r of this.idleWaiters.splice(0)) r();

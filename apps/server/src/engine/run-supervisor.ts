@@ -159,7 +159,7 @@ export class RunSupervisor {
   ) {
     this.o = { ...DEFAULT_SUPERVISOR_OPTIONS, ...options };
     this.entryBookkeeping = new Semaphore(this.o.entryBookkeepingSlots);
-    this.scheduler = new DueScheduler(d.clock);
+    this.scheduler = new DueScheduler(d.clock, Math.random, (key, e) => d.log.error({ job: key, err: e instanceof Error ? e.message : String(e) }, 'a scheduled job failed'));
     this.transitions = new GroupWriter((list) => d.runs.applyTransitions(list));
     this.hub = new MarketHub(d.directory, d.clock, (t) => this.onTick(t), (a) => this.onFeedAlert(a), { staleMs: this.o.feedStaleMs });
     this.executor = new OrderExecutor(
@@ -459,6 +459,15 @@ export class RunSupervisor {
    * missing first (buyDueLookingUp).
    */
   private buyDue(runId: string): void {
+    try {
+      this.buyNow(runId);
+    } catch (e) {
+      // Synchronous now, so a throw would land in the scheduler's dispatch of everyone due with us.
+      this.d.log.error({ runId, err: e instanceof Error ? e.message : String(e) }, 'buy failed');
+    }
+  }
+
+  private buyNow(runId: string): void {
     const t = this.live.get(runId);
     if (!t || t.rec.run.phase !== 'WAITING_BUY' || t.driving) return;
     // Taken once, whatever happens next: a built order is never sent twice.
