@@ -32,6 +32,14 @@ export interface BrokerServiceDeps {
 const NOT_FOUND = () => new NotFoundError('BROKER_NOT_FOUND', 'Broker account not found');
 const VALIDATE_TIMEOUT_MS = 5_000;
 const FOR_ACCOUNT_REUSE_MS = 30_000;
+
+/** An account's Broker being opened (`broker`) and, once it is, the Broker itself (`opened`). */
+interface ForAccountEntry {
+  userId: string;
+  broker: Promise<Broker>;
+  at: number;
+  opened: Broker | null;
+}
 const UNREADABLE_SECRET = 'The stored credentials of this account cannot be read with this server\'s keys; remove it and connect again';
 
 /**
@@ -42,7 +50,7 @@ const UNREADABLE_SECRET = 'The stored credentials of this account cannot be read
 export class BrokerService implements BrokerDirectory {
   private readonly open = new Map<string, { token: string; broker: Broker }>();
   private readonly sourceChecks = new Map<string, { at: number; token: Broker }>();
-  private readonly forAccountCache = new Map<string, { userId: string; broker: Promise<Broker>; at: number; opened: Broker | null }>();
+  private readonly forAccountCache = new Map<string, ForAccountEntry>();
   /** Brokers that failed as a data source; a re-login opens a new Broker, which is not in here. */
   private readonly badSources = new WeakSet<Broker>();
 
@@ -164,7 +172,7 @@ export class BrokerService implements BrokerDirectory {
       if (broker && this.open.get(id)?.broker === broker) return broker;
     }
     const opening = this.brokerFor(userId, id);
-    const entry: { userId: string; broker: Promise<Broker>; at: number; opened: Broker | null } = { userId, broker: opening, at: this.d.now(), opened: null };
+    const entry: ForAccountEntry = { userId, broker: opening, at: this.d.now(), opened: null };
     this.forAccountCache.set(id, entry);
     opening.then(
       (b) => {

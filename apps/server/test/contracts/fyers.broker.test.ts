@@ -47,7 +47,7 @@ async function redirectLogin(connector: BrokerConnector, creds: Record<string, s
 describeBrokerContract({
   name: 'fyers',
   ordersPerSecond: 10,
-  buildsOrdersAhead: false,
+  buildsOrdersAhead: true,
   async start(pool) {
     const sim = await startSim(createFyersSim(), 0, { tickIntervalMs: 50 });
     return { sim, control: new SimControl(sim.url), connector: connectorFor(sim, pool), credentials, simAccount: FYERS_SIM_CLIENT_ID };

@@ -33,6 +33,9 @@ function recordingHttp(): { http: HttpClient; sent: Array<{ auth: string; at: nu
       return { status: 404, headers: {}, text: '{}' };
     },
     async warm(): Promise<void> {},
+    // Orders are built ahead (prepareOrder) and sent later: the built request is the request itself here.
+    prepare: (req: HttpRequest): HttpRequest => req,
+    sendPrepared: (req: HttpRequest): Promise<HttpResponse> => fake.send(req),
   };
   return { http: fake as unknown as HttpClient, sent };
 }

@@ -160,6 +160,7 @@ function openFyersBroker(a: OpenArgs): Broker {
     },
 
     placeOrder: (intent) => orders.place(intent),
+    prepareOrder: (intent) => orders.prepare(intent),
     findOrder: (ref) => orders.find(ref),
     orders: () => orders.list(),
     positions: () => orders.positions(),

@@ -2,9 +2,10 @@ import type { InstrumentId } from '../../domain/instrument';
 import type { BrokerOrder, OrderIntent, PlaceResult, Position } from '../../domain/order';
 import { rupeesToPaise, type Paise } from '../../domain/price';
 import { BrokerError } from '../../domain/errors';
-import type { OrderRef } from '../../ports/broker';
+import type { OrderRef, PreparedOrder } from '../../ports/broker';
+import { decidedOrder } from '../decided-order';
 import type { SlidingWindowLimiter } from '../transport/sliding-window-limiter';
-import { TransportError } from '../transport/http-client';
+import { TransportError, type PreparedHttpRequest } from '../transport/http-client';
 import { fyersCode, fyersMessage, isOk, isRateLimited, isTokenError, type FyersBody, type FyersRest } from './fyers-rest';
 import { fyersOrderBody, orderTagFilter, toBrokerOrder, toPositions } from './fyers-order-mapping';
 import { fromFyersSymbol } from './fyers-symbols';
@@ -32,12 +33,28 @@ export class FyersOrders {
   ) {}
 
   async place(intent: OrderIntent): Promise<PlaceResult> {
-    const body = fyersOrderBody(intent, this.toSymbol(intent.instrument));
+    return this.prepare(intent).send();
+  }
+
+  /** The order's request built now, to be sent (once) at its due time. */
+  prepare(intent: OrderIntent): PreparedOrder {
+    let call: PreparedHttpRequest;
+    try {
+      call = this.rest.prepare('POST', `${this.apiUrl}/api/v3/orders/sync`, fyersOrderBody(intent, this.toSymbol(intent.instrument)), this.orderTimeoutMs);
+    } catch (e) {
+      // A request that cannot be built was never sent.
+      if (e instanceof TransportError) return decidedOrder(intent, { kind: 'FAILED', code: 'BROKER_UNAVAILABLE', message: e.message });
+      throw e;
+    }
+    return { intent, send: () => this.placePrepared(call) };
+  }
+
+  private async placePrepared(call: PreparedHttpRequest): Promise<PlaceResult> {
     for (let attempt = 1; ; attempt++) {
       await this.bucket.take();
       let r;
       try {
-        r = await this.rest.send('POST', `${this.apiUrl}/api/v3/orders/sync`, body, this.orderTimeoutMs);
+        r = await this.rest.sendPrepared(call);
       } catch (e) {
         if (e instanceof TransportError) {
           if (e.failure === 'connect') return { kind: 'FAILED', code: 'BROKER_UNAVAILABLE', message: `Fyers unreachable: ${e.message}` };

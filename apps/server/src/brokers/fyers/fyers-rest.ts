@@ -1,5 +1,5 @@
 import { BrokerError } from '../../domain/errors';
-import { TransportError, type HttpClient } from '../transport/http-client';
+import { TransportError, type HttpClient, type PreparedHttpRequest } from '../transport/http-client';
 
 export type FyersBody = Record<string, unknown>;
 
@@ -51,19 +51,25 @@ export class FyersRest {
     private readonly timeoutMs = 5_000,
   ) {}
 
-  /** One exchange with Fyers; throws TransportError when no HTTP answer came back. */
-  async send(method: 'GET' | 'POST' | 'DELETE' | 'PATCH', url: string, body?: unknown, timeoutMs?: number): Promise<FyersReply> {
+  /**
+   * A request built now (authorization, JSON body) for sendPrepared, once or again after a 429: an
+   * order built seconds before its due time leaves with nothing left to build. Throws TransportError.
+   */
+  prepare(method: 'GET' | 'POST' | 'DELETE' | 'PATCH', url: string, body?: unknown, timeoutMs?: number): PreparedHttpRequest {
     const headers: Record<string, string> = { accept: 'application/json' };
     const auth = this.authorization();
     if (auth) headers.authorization = auth;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await this.http.send({
-      method,
-      url,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      timeoutMs: timeoutMs ?? this.timeoutMs,
-    });
+    return this.http.prepare({ method, url, headers, body: body === undefined ? undefined : JSON.stringify(body), timeoutMs: timeoutMs ?? this.timeoutMs });
+  }
+
+  /** One exchange with Fyers; throws TransportError when no HTTP answer came back. */
+  async send(method: 'GET' | 'POST' | 'DELETE' | 'PATCH', url: string, body?: unknown, timeoutMs?: number): Promise<FyersReply> {
+    return this.sendPrepared(this.prepare(method, url, body, timeoutMs));
+  }
+
+  async sendPrepared(call: PreparedHttpRequest): Promise<FyersReply> {
+    const res = await this.http.sendPrepared(call);
     let parsed: FyersBody | null = null;
     try {
       const v = JSON.parse(res.text) as unknown;

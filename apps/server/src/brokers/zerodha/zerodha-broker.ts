@@ -4,6 +4,7 @@ import type { BrokerOrder, OrderIntent, PlaceResult, Position } from '../../doma
 import { rupeesToPaise, type Paise } from '../../domain/price';
 import type { Broker, OrderRef, PreparedOrder, SessionState } from '../../ports/broker';
 import type { MarketFeed } from '../../ports/market-feed';
+import { decidedOrder } from '../decided-order';
 import { TransportError, type HttpClient, type PreparedHttpRequest } from '../transport/http-client';
 import type { SlidingWindowLimiter } from '../transport/sliding-window-limiter';
 import { ZerodhaFeed } from './zerodha-feed';
@@ -30,11 +31,6 @@ export interface ZerodhaBrokerDeps {
 const MAX_RATE_LIMIT_RETRIES = 3;
 /** Kite allows 1000 instruments per LTP call. */
 const LTP_BATCH = 1000;
-
-/** An order whose outcome is known before anything is sent (refused while being built). */
-function decided(intent: OrderIntent, result: PlaceResult): PreparedOrder {
-  return { intent, send: () => Promise.resolve(result) };
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -89,14 +85,14 @@ export class ZerodhaBroker implements Broker {
 
   prepareOrder(intent: OrderIntent): PreparedOrder {
     if (intent.clientOrderId.length > KITE_TAG_MAX) {
-      return decided(intent, { kind: 'REJECTED', code: 'BROKER_REJECTED', message: `Zerodha tags are at most ${KITE_TAG_MAX} characters` });
+      return decidedOrder(intent, { kind: 'REJECTED', code: 'BROKER_REJECTED', message: `Zerodha tags are at most ${KITE_TAG_MAX} characters` });
     }
     let call: PreparedHttpRequest;
     try {
       call = this.d.rest.prepare('POST', 'orders/regular', { form: kiteOrderForm(intent), timeoutMs: this.d.orderTimeoutMs });
     } catch (e) {
       // Nothing could be built, so nothing was sent.
-      return decided(intent, { kind: 'FAILED', code: 'BROKER_UNAVAILABLE', message: e instanceof Error ? e.message : String(e) });
+      return decidedOrder(intent, { kind: 'FAILED', code: 'BROKER_UNAVAILABLE', message: e instanceof Error ? e.message : String(e) });
     }
     return { intent, send: () => this.place(call) };
   }
