@@ -216,4 +216,22 @@ describe('engine with Zerodha (Kite sim)', () => {
     await p.clock.set(s.buyAt + 30_000);
     await oneBuyThenSellTimeExit(s);
   });
+
+  it('a re-login between prewarm and buy: the BUY goes out on the new session, not on the request built with the old one', async () => {
+    const s = await strategy();
+    await p.clock.set(s.buyAt - 4_000);
+    // Real time only: the prewarm checks the session, writes the intent and builds the request.
+    await new Promise((r) => setTimeout(r, 500));
+    // The session the BUY was built with dies at Kite, and the trader logs in again (redirect login).
+    await control.expireTokens();
+    const { url } = (await alice.get(`/broker/${broker}/login-url`)).body as { url: string };
+    const back = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location') as string);
+    const cb = await p.app.inject({ method: 'GET', url: `/broker/callback/zerodha${back.search}` });
+    expect(cb.statusCode, cb.body).toBe(200);
+    await p.clock.set(s.buyAt);
+    // Sent with the old token, the BUY would be refused (TokenException) and the run would not buy.
+    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT on the new session' });
+    await p.clock.set(s.buyAt + 30_000);
+    await oneBuyThenSellTimeExit(s);
+  });
 });
