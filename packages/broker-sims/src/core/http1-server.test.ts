@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttp1Server, type Http1Request, type Http1Responder, type Http1Server } from './http1-server';
+import { createHttp1Server, refuseUpgrade, type Http1Request, type Http1Responder, type Http1Server } from './http1-server';
 
 let server: Http1Server | null = null;
 afterEach(async () => {
@@ -168,6 +168,20 @@ describe('createHttp1Server', () => {
     const { text } = await exchange(port, 'GET /feed?k=1 HTTP/1.1\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\r\nframe-bytes');
     expect(text).toBe('HTTP/1.1 101 Switching Protocols\r\n\r\n/feed?k=1 websocket [frame-bytes]');
     expect(handled).toBe(0);
+  });
+
+  it('refuseUpgrade answers a refused upgrade in one whole response and closes', async () => {
+    const port = await start(
+      (_req, res) => res.reply(200, {}, ''),
+      (_req, socket) => refuseUpgrade(socket, 403, { 'x-error-message': 'Invalid token' }, '{"status":"error"}'),
+    );
+    const { text, closed } = await exchange(port, 'GET /feed HTTP/1.1\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\r\n');
+    expect(closed).toBe(true);
+    expect(statusLines(text)).toEqual(['HTTP/1.1 403 Forbidden']);
+    expect(text).toContain('x-error-message: Invalid token\r\n');
+    expect(text).toContain('content-length: 18\r\n');
+    expect(text).toContain('connection: close\r\n');
+    expect(bodies(text)).toEqual(['{"status":"error"}']);
   });
 
   it('close() ends idle keep-alive connections', async () => {

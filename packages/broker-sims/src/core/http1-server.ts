@@ -288,6 +288,11 @@ function readChunked(buf: Buffer, from: number): { body: string; next: number } 
   }
 }
 
+/** Refuses an upgrade handed over by onUpgrade: one whole answer, then the connection closes. */
+export function refuseUpgrade(socket: Socket, status: number, headers: Readonly<Record<string, string>>, body: string): void {
+  socket.end(render(status, headers, body, false, true));
+}
+
 let dateSecond = 0;
 let dateHeader = '';
 

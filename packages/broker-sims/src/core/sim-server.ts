@@ -3,7 +3,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { SimMarket, type SimInstrument, type SimTick } from '@ats/market-sim';
 import { Faults, type FaultSpec } from './faults';
 import { HttpRouter, parseBody, writeResponse, type SimRequest, type SimResponse } from './http-router';
-import { createHttp1Server, type Http1Request } from './http1-server';
+import { createHttp1Server, refuseUpgrade, type Http1Request } from './http1-server';
 import { SimExchange } from './sim-exchange';
 import { TokenRegistry } from './token-registry';
 
@@ -136,12 +136,7 @@ export async function startSim(module: BrokerSimModule, port = 0, opts: SimServe
         return;
       }
       const d = module.upgrade(req, ctx);
-      if (!d.ok) {
-        const headers = Object.entries(d.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-        const body = d.body ?? '';
-        socket.end(`HTTP/1.1 ${d.status} Error\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-        return;
-      }
+      if (!d.ok) return refuseUpgrade(socket, d.status, d.headers ?? {}, d.body ?? '');
       // ws reads only the method, target and headers of the request it upgrades.
       wss.handleUpgrade(req as unknown as IncomingMessage, socket, head, (ws) => module.onConnection?.(ws, req, d.account, ctx));
     },
