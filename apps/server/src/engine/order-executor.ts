@@ -487,7 +487,13 @@ export class OrderExecutor {
       if (i > 0) await this.clock.sleep(this.o.ambiguousLookupGapMs);
       try {
         const o = await broker.findOrder({ tag });
-        if (o) return o;
+        if (o) {
+          // The broker has it, so it was sent: a crash may have come between the send and its
+          // sent mark, and an order at the broker must never be hidden from the trader's list.
+          // An earlier mark, when there is one, stands.
+          this.sentMarks.add({ clientOrderId: tag, at: this.clock.now() }).catch((e: unknown) => this.log.warn({ tag, err: String(e) }, 'could not mark an intent sent'));
+          return o;
+        }
       } catch (e) {
         this.log.warn({ tag, err: String(e) }, 'order lookup by tag failed');
       }

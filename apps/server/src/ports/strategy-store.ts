@@ -205,7 +205,11 @@ export interface OrderIntentStore {
    * Returns, per item, whether its intent exists.
    */
   recordOutcomes(list: ReadonlyArray<{ clientOrderId: string; outcome: OrderOutcome; at: number }>): Promise<boolean[]>;
-  /** The order is leaving for the broker now (intents written ahead of time are not orders until then). */
+  /**
+   * The order left for the broker at `at` (intents written ahead of time are not orders until
+   * then). The earliest mark of a tag stands: a later one is a replay, or an order found at the
+   * broker after a crash lost the mark of its send.
+   */
   markSent(clientOrderId: string, at: number): Promise<void>;
   /** `markSent` for many orders in one write (the marks that follow a burst of thousands of orders). */
   markSentMany(marks: ReadonlyArray<{ clientOrderId: string; at: number }>): Promise<void>;

@@ -92,19 +92,32 @@ describe(`crash safety: SIGKILL at random moments, ${ROUNDS} rounds`, () => {
     return r.json();
   }
 
+  async function connectBroker(): Promise<void> {
+    const access = await kiteToken(sim.url, KITE_SIM_API_KEY, KITE_SIM_API_SECRET);
+    const c = await call('POST', '/broker/connect', { broker: 'zerodha', credentials: { api_key: KITE_SIM_API_KEY, api_secret: KITE_SIM_API_SECRET, access_token: access } });
+    expect(c.status, JSON.stringify(c.body)).toBe(201);
+    brokerId = c.body.id;
+  }
+
+  async function finalStatus(id: string): Promise<Json> {
+    let status: Json = null;
+    const end = Date.now() + 45_000;
+    while (Date.now() < end) {
+      status = (await call('GET', `/strategy/${id}/status`)).body;
+      if (TERMINAL.includes(status?.phase)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return status;
+  }
+
   it('never duplicates an order and never misses an exit across crashes', async () => {
     const outcomes: string[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       await control.reset();
       await control.walk(false);
       await control.setPrice('INFY', 160_000);
-      if (round === 1 || round % 4 === 0) {
-        // A fresh session now and then, as traders re-login daily.
-        const access = await kiteToken(sim.url, KITE_SIM_API_KEY, KITE_SIM_API_SECRET);
-        const c = await call('POST', '/broker/connect', { broker: 'zerodha', credentials: { api_key: KITE_SIM_API_KEY, api_secret: KITE_SIM_API_SECRET, access_token: access } });
-        expect(c.status, JSON.stringify(c.body)).toBe(201);
-        brokerId = c.body.id;
-      }
+      // A fresh session now and then, as traders re-login daily.
+      if (round === 1 || round % 4 === 0) await connectBroker();
       // Whole seconds, a few seconds out: buy, then sell 4 s later. Every third round the price falls through the stop.
       const buyAt = Math.ceil((Date.now() + 3_000) / 1000) * 1000;
       const sellAt = buyAt + 4_000;
@@ -121,13 +134,7 @@ describe(`crash safety: SIGKILL at random moments, ${ROUNDS} rounds`, () => {
       await server.kill();
       await server.start();
 
-      let status: Json = null;
-      const end = Date.now() + 45_000;
-      while (Date.now() < end) {
-        status = (await call('GET', `/strategy/${id}/status`)).body;
-        if (TERMINAL.includes(status?.phase)) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      const status = await finalStatus(id);
       expect(TERMINAL, `round ${round}: final phase ${status?.phase} (${status?.reason ?? ''})`).toContain(status?.phase);
 
       const atSim = await control.orders({ account: KITE_SIM_USER_ID });
@@ -153,4 +160,30 @@ describe(`crash safety: SIGKILL at random moments, ${ROUNDS} rounds`, () => {
     }
     console.log(outcomes.join('\n'));
   }, ROUNDS * 70_000 + 60_000);
+
+  it('lists an order the broker has even when the crash came between its send and its sent mark', async () => {
+    // The BUY reaches the sim and its response hangs, so the engine has not marked it sent (marks
+    // follow the answers); the kill lands then. The restarted engine finds the BUY by tag.
+    await control.reset();
+    await control.walk(false);
+    await control.setPrice('INFY', 160_000);
+    await connectBroker();
+    await control.faults({ timeouts: 1, hangMs: 20_000 });
+    const buyAt = Math.ceil((Date.now() + 3_000) / 1000) * 1000;
+    const created = await call('POST', '/strategy/create', { broker_id: brokerId, symbol: 'INFY', buy_time: ist(buyAt), sell_time: ist(buyAt + 4_000), stop_loss: 1590, quantity: 5 });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.id as string;
+    expect((await call('POST', `/strategy/${id}/start`)).status).toBe(200);
+    const end = Date.now() + 15_000;
+    while ((await control.orders({ account: KITE_SIM_USER_ID })).length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    await server.kill();
+    await server.start();
+
+    const status = await finalStatus(id);
+    expect(status?.phase).toBe('EXITED_BY_SELL_TIME');
+    const atSim = await control.orders({ account: KITE_SIM_USER_ID });
+    expect(atSim.map((o) => `${o.side}:${o.status}`)).toEqual(['BUY:COMPLETE', 'SELL:COMPLETE']);
+    const ours = (await call('GET', `/strategy/${id}/orders`)).body.items as Array<{ client_order_id: string; side: string }>;
+    expect(ours.map((o) => o.client_order_id).sort()).toEqual(atSim.map((o) => o.tag).sort());
+  }, 90_000);
 });

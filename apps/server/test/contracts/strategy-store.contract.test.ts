@@ -318,7 +318,7 @@ describe.each(engines)('strategy storage contract: $name', ({ open }) => {
     expect((await intents.listForStrategy(o.userId, s.id, { limit: 5 })).items).toEqual([]);
     await intents.markSent(intent.clientOrderId, T0 + 1);
     await intents.markSent(`${intent.clientOrderId}x`, T0 + 11);
-    await intents.markSent(`${intent.clientOrderId}x`, T0 + 99); // the first mark stands
+    await intents.markSent(`${intent.clientOrderId}x`, T0 + 99); // a replay: the earliest mark stands
     const page = await intents.listForStrategy(o.userId, s.id, { limit: 1 });
     expect(page.items.map((i) => i.leg)).toEqual(['EXIT']);
     expect((await intents.listForStrategy(o.userId, s.id, { limit: 5, cursor: page.nextCursor! })).items.map((i) => i.leg)).toEqual(['ENTRY']);
@@ -346,9 +346,16 @@ describe.each(engines)('strategy storage contract: $name', ({ open }) => {
       { clientOrderId: list[2]?.clientOrderId as string, at: T0 + 6 },
       { clientOrderId: 'not-a-tag', at: T0 + 6 },
     ]);
-    await intents.markSentMany([{ clientOrderId: list[1]?.clientOrderId as string, at: T0 + 50 }]); // the first mark stands
+    await intents.markSentMany([{ clientOrderId: list[1]?.clientOrderId as string, at: T0 + 50 }]); // a replay: the earliest mark stands
+    // An earlier mark landing later (the send's own mark after a lookup already marked it) wins,
+    // and two marks of one tag in one call give the earlier.
+    await intents.markSentMany([
+      { clientOrderId: list[2]?.clientOrderId as string, at: T0 + 9 },
+      { clientOrderId: list[2]?.clientOrderId as string, at: T0 + 3 },
+      { clientOrderId: list[2]?.clientOrderId as string, at: T0 + 7 },
+    ]);
     expect((await intents.forRun(list[1]?.runId as string))[0]?.sentAt).toBe(T0 + 5);
-    expect((await intents.forRun(list[2]?.runId as string))[0]?.sentAt).toBe(T0 + 6);
+    expect((await intents.forRun(list[2]?.runId as string))[0]?.sentAt).toBe(T0 + 3);
   });
 
   it('records many outcomes in one call, in list order, leaving fields not given as they were', async () => {

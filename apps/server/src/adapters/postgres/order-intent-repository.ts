@@ -177,10 +177,15 @@ export class OrderIntentRepository implements OrderIntentStore {
   }
 
   async markSentMany(marks: ReadonlyArray<{ clientOrderId: string; at: number }>): Promise<void> {
-    for (let from = 0; from < marks.length; from += INSERT_CHUNK) {
-      const rows = unnestRows('v', SENT_COLUMNS, marks.slice(from, from + INSERT_CHUNK).map((m) => ({ tag: m.clientOrderId, at: new Date(m.at) })));
-      // The first mark stands: an order is sent once, a later mark of the same tag is a replay.
-      await sql`update order_intents o set sent_at = v.at from ${rows} where o.client_order_id = v.tag and o.sent_at is null`.execute(this.db);
+    // One row per tag, its earliest mark: an update joined to two rows of one tag takes either.
+    const earliest = new Map<string, number>();
+    for (const m of marks) earliest.set(m.clientOrderId, Math.min(m.at, earliest.get(m.clientOrderId) ?? m.at));
+    const list = [...earliest].map(([tag, at]) => ({ tag, at: new Date(at) }));
+    for (let from = 0; from < list.length; from += INSERT_CHUNK) {
+      const rows = unnestRows('v', SENT_COLUMNS, list.slice(from, from + INSERT_CHUNK));
+      // The earliest mark stands: an order is sent once; a later mark of the same tag is a replay,
+      // or an order found at the broker after a crash lost the mark of its send.
+      await sql`update order_intents o set sent_at = v.at from ${rows} where o.client_order_id = v.tag and (o.sent_at is null or o.sent_at > v.at)`.execute(this.db);
     }
   }
 
