@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createZerodhaSim, KITE_SIM_USER_ID, SimControl, startSim, type RunningSim } from '@ats/broker-sims';
 import { connectKiteSim, ist, kiteSimEnv, phaseIs, signUp, startEnginePlatform, T0, until, type Api, type EnginePlatform } from './support/engine-harness';
@@ -183,6 +184,29 @@ describe('engine with Zerodha (Kite sim)', () => {
     expect(sells[0]?.status).toBe('COMPLETE');
     const attempts = (await ours(s)).filter((o) => o.side === 'SELL');
     expect(attempts.length).toBe(4);
+  });
+
+  it('a database outage at the sell time: the exit is tried again until it can be recorded, and sells once', async () => {
+    const s = await strategy();
+    await p.clock.set(s.buyAt);
+    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    await new Promise((r) => setTimeout(r, 300)); // the entry's bookkeeping is written
+    // A real failure from the real database: the runs table is gone for a moment.
+    await sql`alter table strategy_runs rename to strategy_runs_away`.execute(p.db);
+    try {
+      await p.clock.set(s.sellAt);
+      for (let i = 0; i < 10; i++) {
+        await p.clock.advance(100);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // The SELL's intent cannot be written, so nothing is sent: intent first, always.
+      expect((await allSimOrders()).map((o) => o.side)).toEqual(['BUY']);
+    } finally {
+      await sql`alter table strategy_runs_away rename to strategy_runs`.execute(p.db);
+    }
+    await until(p, () => phaseIs(alice, s.id, 'EXITED_BY_SELL_TIME'), { stepMs: 200, label: 'exit after the outage' });
+    expect((await simOrders(s)).map((o) => `${o.side}:${o.status}`)).toEqual(['BUY:COMPLETE', 'SELL:COMPLETE']);
+    expect((await allSimOrders()).map((o) => o.side)).toEqual(['BUY', 'SELL']);
   });
 
   /** After a lost BUY response: exactly one BUY at the sim (the first attempt's tag), then the sell-time exit sells once. */

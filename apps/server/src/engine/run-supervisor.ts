@@ -47,6 +47,9 @@ export interface SupervisorOptions {
 const LEASE_RENEW_GROUP = 500;
 /** How long before a buy its broker connections are warmed a last time. */
 const REWARM_LEAD_MS = 1_000;
+/** a failed due action (see runDue) is tried again after this, doubling up to the cap */
+const DUE_RETRY_FIRST_MS = 100;
+const DUE_RETRY_MAX_MS = 5_000;
 /** A due batch this large keeps housekeeping away from its instant (see housekeepingWindow). */
 const LARGE_BATCH = 100;
 const HOUSEKEEPING_CLEARANCE_MS = 1_500;
@@ -324,7 +327,7 @@ export class RunSupervisor {
     switch (run.phase) {
       case 'WAITING_BUY': {
         if (now > run.buyAt + this.o.entryGraceMs) {
-          void this.apply(id, { type: 'ENTRY_SKIPPED', reason: 'MISSED_WINDOW', message: 'Not bought: missed entry window' });
+          this.runDue(`${id}:buy`, id, () => this.lateEntry(t));
           return;
         }
         // Spread prewarms over a window so thousands of strategies due together do not prepare in one instant.
@@ -340,7 +343,7 @@ export class RunSupervisor {
         // A last warm-up just before the buy: a broker front end that drops idle connections after
         // a few seconds would otherwise leave the pool empty at the very instant it is needed.
         if (run.buyAt - REWARM_LEAD_MS > Math.max(now, prewarmAt)) this.scheduler.schedule(`${id}:rewarm`, run.buyAt - REWARM_LEAD_MS, () => void this.rewarm(t));
-        this.scheduler.schedule(`${id}:buy`, run.buyAt, () => void this.buyDue(id));
+        this.scheduler.schedule(`${id}:buy`, run.buyAt, () => this.runDue(`${id}:buy`, id, () => this.buyNow(id)));
         return;
       }
       case 'BUYING':
@@ -357,7 +360,7 @@ export class RunSupervisor {
           t.exitPreparing = preparing;
         }
         const exitAt = Math.min(run.sellAt, run.squareOffAt);
-        this.scheduler.schedule(`${id}:exit`, exitAt, () => void this.timedExit(id));
+        this.scheduler.schedule(`${id}:exit`, exitAt, () => this.runDue(`${id}:exit`, id, () => this.timedExit(id)));
         // The price may already be through the stop (a fill below it, or a restart mid-fall).
         const last = this.hub.lastPrice(t.kind, t.rec.instrument);
         if (last && last.paise <= run.stopLossPaise) this.stopHit(t, last.paise);
@@ -454,29 +457,41 @@ export class RunSupervisor {
   }
 
   /**
+   * A due action (the buy, the timed exit) whose write failed, a database hiccup say, is tried
+   * again shortly for as long as the run is ours: the job that fired is gone, and nothing else
+   * would bring the SELL at the sell time back. Safe to repeat: each action re-checks the run's
+   * phase, and an order that left for the broker is settled by its own loop, which does not throw.
+   * Synchronous failures are caught too, so one never lands in the dispatch of everyone due with us.
+   */
+  private runDue(key: string, runId: string, action: () => Promise<void> | undefined, failures = 0): void {
+    const failed = (e: unknown): void => {
+      this.d.log.error({ runId, job: key, failures: failures + 1, err: e instanceof Error ? e.message : String(e) }, 'a due action failed; trying it again');
+      if (this.stopped || !this.live.has(runId)) return;
+      const wait = Math.min(DUE_RETRY_MAX_MS, DUE_RETRY_FIRST_MS * 2 ** failures);
+      this.scheduler.schedule(key, this.d.clock.now() + wait, () => this.runDue(key, runId, action, failures + 1));
+    };
+    try {
+      action()?.catch(failed);
+    } catch (e) {
+      failed(e);
+    }
+  }
+
+  /**
    * The buy time. When prewarm settled everything and the feed's price is fresh, the entry is
    * decided and sent right here, with no await in front of it; otherwise the buy looks up what is
    * missing first (buyDueLookingUp).
    */
-  private buyDue(runId: string): void {
-    try {
-      this.buyNow(runId);
-    } catch (e) {
-      // Synchronous now, so a throw would land in the scheduler's dispatch of everyone due with us.
-      this.d.log.error({ runId, err: e instanceof Error ? e.message : String(e) }, 'buy failed');
-    }
-  }
-
-  private buyNow(runId: string): void {
+  private buyNow(runId: string): Promise<void> | undefined {
     const t = this.live.get(runId);
-    if (!t || t.rec.run.phase !== 'WAITING_BUY' || t.driving) return;
+    if (!t || t.rec.run.phase !== 'WAITING_BUY' || t.driving) return undefined;
     // Taken once, whatever happens next: a built order is never sent twice.
     const ready = t.entryReady;
     t.entryReady = null;
     // The broker opened at prewarm only while it is still the account's (a re-login replaces it).
     const price = ready && this.d.directory.openNow(t.rec.userId, t.rec.brokerAccountId) === ready.broker ? this.feedPrice(t) : null;
-    if (ready && price !== null) void this.decideBuy(t, ready.broker, ready.intent, { type: 'BUY_DUE', lastPricePaise: price }, ready.order);
-    else void this.buyDueLookingUp(t, ready);
+    if (ready && price !== null) return this.decideBuy(t, ready.broker, ready.intent, { type: 'BUY_DUE', lastPricePaise: price }, ready.order);
+    return this.buyDueLookingUp(t, ready);
   }
 
   private async buyDueLookingUp(t: Tracked, ready: EntryReady | null): Promise<void> {
@@ -488,8 +503,51 @@ export class RunSupervisor {
     } catch (e) {
       return this.skipEntry(t, prepared, e instanceof Error ? e.message : String(e));
     }
+    // An entry intent that was already there (written by an earlier life of the engine) may have
+    // been sent: ask the broker before deciding anything, the price check included.
+    if (!prepared && (await this.entryAtBroker(t, broker))) return this.adoptEntry(t);
     const due: RunEvent = { type: 'BUY_DUE', lastPricePaise: await this.priceNow(t, broker) };
     await this.decideBuy(t, broker, prepared, due, ready?.broker === broker ? ready.order : null);
+  }
+
+  /**
+   * Taken over (a restart, another engine's run) after its entry window: skipped, unless an earlier
+   * life's BUY is at the broker, which is then adopted and protected like any position. Until the
+   * broker can be asked, nothing is decided (runDue tries again), up to the day's cutoff.
+   */
+  private async lateEntry(t: Tracked): Promise<void> {
+    const runId = t.rec.run.id;
+    if (!(await this.entryCandidates(runId)).length) return this.missedWindow(runId, null);
+    try {
+      const broker = await this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId);
+      if (await this.entryAtBroker(t, broker)) return this.adoptEntry(t);
+    } catch (e) {
+      if (this.d.clock.now() < t.rec.run.squareOffAt) throw e;
+      const reason = `Could not ask the broker about a BUY sent before a restart: ${e instanceof Error ? e.message : String(e)}`;
+      await this.apply(runId, { type: 'ENTRY_FAILED', reason });
+      return;
+    }
+    return this.missedWindow(runId, null);
+  }
+
+  /** Entry intents that may have reached the broker (neither refused nor known unsent). */
+  private async entryCandidates(runId: string): Promise<OrderIntent[]> {
+    return (await this.d.intents.forRun(runId)).filter((i) => i.leg === 'ENTRY' && i.status !== 'CANCELLED' && i.status !== 'REJECTED');
+  }
+
+  /** Is one of the run's entry intents an order at the broker? A failed lookup throws: unknown is not "no". */
+  private async entryAtBroker(t: Tracked, broker: Broker): Promise<boolean> {
+    for (const i of await this.entryCandidates(t.rec.run.id)) if (await broker.findOrder({ tag: i.clientOrderId })) return true;
+    return false;
+  }
+
+  /**
+   * The broker has this run's BUY: BUYING whatever the price or the hour now, and the entry loop
+   * (started by the phase change) finds the order by tag and settles it; never a second send.
+   */
+  private async adoptEntry(t: Tracked): Promise<void> {
+    this.d.log.warn({ runId: t.rec.run.id }, 'found a BUY at the broker from before a restart; adopting it');
+    await this.apply(t.rec.run.id, { type: 'BUY_DUE', lastPricePaise: null });
   }
 
   /** A buy whose broker session is not usable: skipped with the reason, its intent marked never sent. */
@@ -690,11 +748,13 @@ export class RunSupervisor {
       }
     }
     t.stopping = true;
-    void this.apply(t.rec.run.id, event).finally(() => {
-      t.stopping = false;
-      // Not applied and still in position: back in the book, so the next crossing tries again.
-      if (this.live.get(t.rec.run.id) === t && t.rec.run.phase === 'BOUGHT') this.book(`${t.kind}|${t.rec.instrument}`).upsert(t.rec.run.id, t.rec.run.stopLossPaise);
-    });
+    void this.apply(t.rec.run.id, event)
+      .catch((e: unknown) => this.d.log.error({ runId: t.rec.run.id, err: e instanceof Error ? e.message : String(e) }, 'could not record a stop-loss; the next crossing tick tries again'))
+      .finally(() => {
+        t.stopping = false;
+        // Not applied and still in position: back in the book, so the next crossing tries again.
+        if (this.live.get(t.rec.run.id) === t && t.rec.run.phase === 'BOUGHT') this.book(`${t.kind}|${t.rec.instrument}`).upsert(t.rec.run.id, t.rec.run.stopLossPaise);
+      });
   }
 
   /** Hot path: one Map lookup and one comparison for a tick that crosses nothing. */
@@ -739,7 +799,11 @@ export class RunSupervisor {
         else await this.executor.exit(t.rec, broker);
       } catch (e) {
         this.d.log.error({ runId: t.rec.run.id, err: e instanceof Error ? e.message : String(e) }, `${what} loop failed`);
-        if (what === 'enter') await this.apply(t.rec.run.id, { type: 'ENTRY_FAILED', reason: e instanceof Error ? e.message : String(e) });
+        if (what === 'enter') {
+          await this.apply(t.rec.run.id, { type: 'ENTRY_FAILED', reason: e instanceof Error ? e.message : String(e) }).catch((err: unknown) =>
+            this.d.log.error({ runId: t.rec.run.id, err: err instanceof Error ? err.message : String(err) }, 'could not record a failed entry'),
+          );
+        }
       } finally {
         // An exit loop that failed (or ended with the run still SELLING) is tried again shortly.
         this.loopEnded(t, what === 'exit' ? 1_000 : 0);

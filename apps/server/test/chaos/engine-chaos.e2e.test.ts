@@ -161,14 +161,17 @@ describe(`crash safety: SIGKILL at random moments, ${ROUNDS} rounds`, () => {
     console.log(outcomes.join('\n'));
   }, ROUNDS * 70_000 + 60_000);
 
-  it('lists an order the broker has even when the crash came between its send and its sent mark', async () => {
-    // The BUY reaches the sim and its response hangs, so the engine has not marked it sent (marks
-    // follow the answers); the kill lands then. The restarted engine finds the BUY by tag.
+  /**
+   * The BUY reaches the sim and its response hangs, so the engine has not marked it sent (marks
+   * follow the answers) nor recorded anything of it; the kill lands then. `meanwhile` runs while the
+   * server is down. Returns what the restarted engine made of the run.
+   */
+  async function crashWhileTheBuyHangs(meanwhile: () => Promise<void>): Promise<{ status: Json; atSim: Array<{ side: string; status: string; tag: string | null }>; ours: string[] }> {
     await control.reset();
     await control.walk(false);
     await control.setPrice('INFY', 160_000);
     await connectBroker();
-    await control.faults({ timeouts: 1, hangMs: 20_000 });
+    await control.faults({ timeouts: 1, hangMs: 30_000 });
     const buyAt = Math.ceil((Date.now() + 3_000) / 1000) * 1000;
     const created = await call('POST', '/strategy/create', { broker_id: brokerId, symbol: 'INFY', buy_time: ist(buyAt), sell_time: ist(buyAt + 4_000), stop_loss: 1590, quantity: 5 });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -177,13 +180,37 @@ describe(`crash safety: SIGKILL at random moments, ${ROUNDS} rounds`, () => {
     const end = Date.now() + 15_000;
     while ((await control.orders({ account: KITE_SIM_USER_ID })).length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
     await server.kill();
+    await meanwhile();
     await server.start();
-
     const status = await finalStatus(id);
-    expect(status?.phase).toBe('EXITED_BY_SELL_TIME');
     const atSim = await control.orders({ account: KITE_SIM_USER_ID });
+    const ours = ((await call('GET', `/strategy/${id}/orders`)).body.items as Array<{ client_order_id: string }>).map((o) => o.client_order_id);
+    expect((await control.positions(KITE_SIM_USER_ID)).reduce((n, p) => n + p.net, 0), 'the account is flat').toBe(0);
+    return { status, atSim, ours };
+  }
+
+  it('lists an order the broker has even when the crash came between its send and its sent mark', async () => {
+    const { status, atSim, ours } = await crashWhileTheBuyHangs(async () => undefined);
+    expect(status?.phase).toBe('EXITED_BY_SELL_TIME');
     expect(atSim.map((o) => `${o.side}:${o.status}`)).toEqual(['BUY:COMPLETE', 'SELL:COMPLETE']);
-    const ours = (await call('GET', `/strategy/${id}/orders`)).body.items as Array<{ client_order_id: string; side: string }>;
-    expect(ours.map((o) => o.client_order_id).sort()).toEqual(atSim.map((o) => o.tag).sort());
+    expect(ours.sort()).toEqual(atSim.map((o) => o.tag).sort());
+  }, 90_000);
+
+  it('adopts a BUY sent before the crash although the price fell through the stop before the restart', async () => {
+    // At the restart the price is below the stop: a buy deciding afresh would skip the day and
+    // leave the BUY the broker already has unprotected. It is found by tag, and sold on the stop.
+    const { status, atSim, ours } = await crashWhileTheBuyHangs(() => control.setPrice('INFY', 158_000).then(() => undefined));
+    expect(status?.phase).toBe('EXITED_BY_STOP_LOSS');
+    expect(atSim.map((o) => `${o.side}:${o.status}`)).toEqual(['BUY:COMPLETE', 'SELL:COMPLETE']);
+    expect(ours.sort()).toEqual(atSim.map((o) => o.tag).sort());
+  }, 90_000);
+
+  it('adopts a BUY sent before the crash although the restart comes after the entry window', async () => {
+    // Down for longer than ATS_ENTRY_GRACE_MS: "missed entry window" would leave the BUY the
+    // broker already has unprotected. It is found by tag, and sold at once (the sell time has passed).
+    const { status, atSim, ours } = await crashWhileTheBuyHangs(() => new Promise((r) => setTimeout(r, 9_000)));
+    expect(status?.phase).toBe('EXITED_BY_SELL_TIME');
+    expect(atSim.map((o) => `${o.side}:${o.status}`)).toEqual(['BUY:COMPLETE', 'SELL:COMPLETE']);
+    expect(ours.sort()).toEqual(atSim.map((o) => o.tag).sort());
   }, 90_000);
 });
