@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createZerodhaSim, KITE_SIM_USER_ID, SimControl, startSim, type RunningSim } from '@ats/broker-sims';
+import { startTestPlatform } from './support/test-platform';
 import { connectKiteSim, ist, kiteSimEnv, phaseIs, signUp, startEnginePlatform, T0, until, type Api, type EnginePlatform } from './support/engine-harness';
 
 /**
@@ -53,6 +54,22 @@ describe('engine with Zerodha (Kite sim)', () => {
   };
   /** Every order at the sim for the account, tagged or not: nothing may arrive that we did not intend. */
   const allSimOrders = () => control.orders({ account: KITE_SIM_USER_ID });
+  /** A real failure from the real database: the runs table is gone while `during` runs. */
+  async function withRunsTableGone(during: () => Promise<void>): Promise<void> {
+    await sql`alter table strategy_runs rename to strategy_runs_away`.execute(p.db);
+    try {
+      await during();
+    } finally {
+      await sql`alter table strategy_runs_away rename to strategy_runs`.execute(p.db);
+    }
+  }
+  /** Virtual time passes in steps, with real time for the engine to act on each. */
+  async function passTime(steps: number, stepMs: number): Promise<void> {
+    for (let i = 0; i < steps; i++) {
+      await p.clock.advance(stepMs);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
 
   it('buys at the buy time and sells at the sell time, one order each at the sim', async () => {
     const s = await strategy();
@@ -191,22 +208,78 @@ describe('engine with Zerodha (Kite sim)', () => {
     await p.clock.set(s.buyAt);
     await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
     await new Promise((r) => setTimeout(r, 300)); // the entry's bookkeeping is written
-    // A real failure from the real database: the runs table is gone for a moment.
-    await sql`alter table strategy_runs rename to strategy_runs_away`.execute(p.db);
-    try {
+    await withRunsTableGone(async () => {
       await p.clock.set(s.sellAt);
-      for (let i = 0; i < 10; i++) {
-        await p.clock.advance(100);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await passTime(10, 100);
       // The SELL's intent cannot be written, so nothing is sent: intent first, always.
       expect((await allSimOrders()).map((o) => o.side)).toEqual(['BUY']);
-    } finally {
-      await sql`alter table strategy_runs_away rename to strategy_runs`.execute(p.db);
-    }
+    });
     await until(p, () => phaseIs(alice, s.id, 'EXITED_BY_SELL_TIME'), { stepMs: 200, label: 'exit after the outage' });
     expect((await simOrders(s)).map((o) => `${o.side}:${o.status}`)).toEqual(['BUY:COMPLETE', 'SELL:COMPLETE']);
     expect((await allSimOrders()).map((o) => o.side)).toEqual(['BUY', 'SELL']);
+  });
+
+  it('a database outage as the BUY leaves: the BUY is adopted by tag once the database is back, never sent again, and sold', async () => {
+    const s = await strategy();
+    await p.clock.set(s.buyAt - 4_000);
+    await new Promise((r) => setTimeout(r, 500)); // prewarm: the intent is written and the request built
+    // The BUY leaves with no write in front of it; every write after it fails for a while.
+    await withRunsTableGone(async () => {
+      await p.clock.set(s.buyAt);
+      await passTime(10, 200);
+      expect((await allSimOrders()).map((o) => o.side)).toEqual(['BUY']);
+    });
+    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { stepMs: 200, label: 'BOUGHT after the outage' });
+    await p.clock.set(s.sellAt);
+    await until(p, () => phaseIs(alice, s.id, 'EXITED_BY_SELL_TIME'), { label: 'sold' });
+    expect((await allSimOrders()).map((o) => `${o.side}:${o.status}`)).toEqual(['BUY:COMPLETE', 'SELL:COMPLETE']);
+  });
+
+  it('a database outage as the stop-loss SELL leaves: the stop is recorded once the database is back, with that one SELL', async () => {
+    const s = await strategy({ stop: 1590 });
+    await p.clock.set(s.buyAt);
+    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    await new Promise((r) => setTimeout(r, 300)); // the exit intent is written, ready for the fast path
+    await withRunsTableGone(async () => {
+      await control.setPrice('INFY', 158_000);
+      await until(p, async () => (await allSimOrders()).some((o) => o.side === 'SELL'), { label: 'the SELL leaves before any write' });
+      await passTime(10, 200);
+    });
+    // Well before the sell time: the stop-loss exit itself is recorded, not a sell-time exit later.
+    const done = await until(p, () => phaseIs(alice, s.id, 'EXITED_BY_STOP_LOSS'), { stepMs: 100, label: 'stop-loss exit recorded' });
+    expect(done.phase).toBe('EXITED_BY_STOP_LOSS');
+    expect(p.clock.now()).toBeLessThan(s.sellAt);
+    expect((await allSimOrders()).map((o) => `${o.side}:${o.status}`)).toEqual(['BUY:COMPLETE', 'SELL:COMPLETE']);
+  });
+
+  it('a user stop the engine never heard of, met by its own sell-time exit: the exit loop runs, one SELL', async () => {
+    // A second API process sharing the database, with its own in-process bus: its start and stop
+    // messages never reach this engine, which learns of them from the database alone.
+    const api = await startTestPlatform({ start: T0, env: { ...kiteSimEnv(sim.url), ATS_ROLES: 'api' }, overrides: { db: p.db, clock: p.clock } });
+    try {
+      const bob = await signUp(api, `bob-${minute}@example.com`);
+      const bobBroker = await connectKiteSim(bob, sim.url);
+      minute += 10;
+      const buyAt = T0 + minute * 60_000;
+      const sellAt = buyAt + 5 * 60_000;
+      await p.clock.set(Math.max(p.clock.now(), buyAt - 60_000));
+      const created = await bob.post('/strategy/create', { broker_id: bobBroker, symbol: 'INFY', buy_time: ist(buyAt), sell_time: ist(sellAt), stop_loss: 1500, quantity: 4 });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const id = created.body.id as string;
+      expect((await bob.post(`/strategy/${id}/start`)).status).toBe(200);
+      // Inside the rescan's look-ahead: the engine finds the run there, not from a message.
+      await p.clock.set(buyAt - 6_000);
+      await new Promise((r) => setTimeout(r, 1_000));
+      await p.clock.set(buyAt);
+      await until(p, () => phaseIs(bob, id, 'BOUGHT'), { label: 'BOUGHT' });
+      // The stop lands in the database; this engine's sell-time exit then loses its compare-and-set to it.
+      expect((await bob.post(`/strategy/${id}/stop`)).status).toBe(200);
+      await p.clock.set(sellAt);
+      await until(p, () => phaseIs(bob, id, 'EXITED_BY_USER_STOP'), { stepMs: 50, realTimeoutMs: 4_000, label: 'the stop is carried out' });
+      expect((await allSimOrders()).filter((o) => o.quantity === 4).map((o) => `${o.side}:${o.status}`)).toEqual(['BUY:COMPLETE', 'SELL:COMPLETE']);
+    } finally {
+      await api.dispose();
+    }
   });
 
   /** After a lost BUY response: exactly one BUY at the sim (the first attempt's tag), then the sell-time exit sells once. */
@@ -225,6 +298,27 @@ describe('engine with Zerodha (Kite sim)', () => {
     await p.clock.set(s.buyAt);
     await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { stepMs: 5, label: 'BOUGHT after a lost response' });
     await oneBuyThenSellTimeExit(s);
+  });
+
+  it('a lost BUY response whose lookups fail too: "unknown" is not "absent", so never a second BUY', async () => {
+    const s = await strategy();
+    // The BUY is placed but its answer is lost, and the order book answers 5xx for a while: the
+    // engine cannot tell whether the broker has the order, so it must neither resend nor give up.
+    await control.faults({ timeouts: 1, hangMs: 3_000, lookupErrors5xx: 12 });
+    await p.clock.set(s.buyAt);
+    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { stepMs: 50, realTimeoutMs: 30_000, label: 'BOUGHT once the broker answers' });
+    expect((await allSimOrders()).map((o) => o.side)).toEqual(['BUY']);
+    await oneBuyThenSellTimeExit(s);
+  });
+
+  it('a lost SELL response whose lookups fail too: never a second SELL, and the exit completes', async () => {
+    const s = await strategy();
+    await p.clock.set(s.buyAt);
+    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    await control.faults({ timeouts: 1, hangMs: 3_000, lookupErrors5xx: 12 });
+    await p.clock.set(s.sellAt);
+    await until(p, () => phaseIs(alice, s.id, 'EXITED_BY_SELL_TIME'), { stepMs: 50, realTimeoutMs: 30_000, label: 'sold once the broker answers' });
+    expect((await allSimOrders()).map((o) => `${o.side}:${o.status}`)).toEqual(['BUY:COMPLETE', 'SELL:COMPLETE']);
   });
 
   it('a BUY built at prewarm whose response is lost: exactly one order, found by tag, and no second send', async () => {

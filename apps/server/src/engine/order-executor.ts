@@ -8,6 +8,7 @@ import type { Clock } from '../ports/clock';
 import type { NewOrderIntent, OrderIntentRecord, OrderIntentStore, OrderOutcome, RunRecord } from '../ports/strategy-store';
 import type { CircuitBreaker } from './circuit-breaker';
 import { GroupWriter } from './group-writer';
+import { OrderLookupUnavailableError } from './order-lookup-error';
 
 export interface ExecutorLog {
   info(obj: object, msg: string): void;
@@ -25,6 +26,8 @@ export interface ExecutorOptions {
   /** lookups of an ambiguous order by tag before deciding it never arrived */
   ambiguousLookups: number;
   ambiguousLookupGapMs: number;
+  /** failed lookups of one tag (errors, not "no such order") before the loop gives up for now */
+  lookupFailureTries: number;
   /** exit retry backoff */
   exitBackoffMs: { first: number; max: number };
   /** exits keep trying this long past the square-off cutoff before asking the trader */
@@ -41,6 +44,7 @@ export const DEFAULT_EXECUTOR_OPTIONS: ExecutorOptions = {
   fillWaitMs: 5_000,
   ambiguousLookups: 3,
   ambiguousLookupGapMs: 300,
+  lookupFailureTries: 5,
   exitBackoffMs: { first: 250, max: 5_000 },
   exitGraceAfterCutoffMs: 60_000,
   exitAlertAfter: 3,
@@ -482,9 +486,16 @@ export class OrderExecutor {
   }
 
   /** Ask the broker for our tag, a few times when the order may still be on its way. */
+  /**
+   * Ask the broker for an order by tag. Null only when the broker answered "no such order" `tries`
+   * times; a failed lookup is no answer, so it is tried again (backing off), and when the broker
+   * keeps failing this throws OrderLookupUnavailableError rather than let a caller read "absent"
+   * and send a second order, or give up an order the broker has.
+   */
   private async lookup(broker: Broker, tag: string, tries = 1): Promise<BrokerOrder | null> {
-    for (let i = 0; i < tries; i++) {
-      if (i > 0) await this.clock.sleep(this.o.ambiguousLookupGapMs);
+    let answered = 0;
+    let failed = 0;
+    for (;;) {
       try {
         const o = await broker.findOrder({ tag });
         if (o) {
@@ -494,11 +505,15 @@ export class OrderExecutor {
           this.sentMarks.add({ clientOrderId: tag, at: this.clock.now() }).catch((e: unknown) => this.log.warn({ tag, err: String(e) }, 'could not mark an intent sent'));
           return o;
         }
+        answered += 1;
+        if (answered >= tries) return null;
       } catch (e) {
-        this.log.warn({ tag, err: String(e) }, 'order lookup by tag failed');
+        failed += 1;
+        this.log.warn({ tag, failed, err: String(e) }, 'order lookup by tag failed');
+        if (failed >= this.o.lookupFailureTries) throw new OrderLookupUnavailableError(tag, e instanceof Error ? e.message : String(e));
       }
+      await this.clock.sleep(this.o.ambiguousLookupGapMs * 2 ** Math.min(failed, 4));
     }
-    return null;
   }
 
   private intentFor(rec: RunRecord, leg: OrderLeg, attempt: number, quantity: number, reason: string): OrderIntent {

@@ -50,6 +50,8 @@ const REWARM_LEAD_MS = 1_000;
 /** a failed due action (see runDue) is tried again after this, doubling up to the cap */
 const DUE_RETRY_FIRST_MS = 100;
 const DUE_RETRY_MAX_MS = 5_000;
+/** the trader hears of an entry that could not be confirmed after this many broken loops */
+const ENTRY_ALERT_AFTER = 3;
 /** A due batch this large keeps housekeeping away from its instant (see housekeepingWindow). */
 const LARGE_BATCH = 100;
 const HOUSEKEEPING_CLEARANCE_MS = 1_500;
@@ -103,6 +105,8 @@ interface Tracked {
    * broker builds orders ahead) its request. Taken once at the buy.
    */
   entryReady: EntryReady | null;
+  /** entry loops in a row that broke (see entryLoopFailed) */
+  entryFailures: number;
   /** in position: the exit intent this process wrote when the position opened (not yet sent) */
   exitIntent: OrderIntent | null;
   /** in position: the opened broker, so a stop-loss SELL needs no lookup */
@@ -177,7 +181,11 @@ export class RunSupervisor {
   /** Rebuild every open run from the database and start watching for new ones. */
   async start(): Promise<void> {
     this.hub.start();
-    this.unsubscribe = await this.d.bus.subscribe(ENGINE_TOPIC, (m) => void this.onCommand(m));
+    this.unsubscribe = await this.d.bus.subscribe(ENGINE_TOPIC, (m) => {
+      // A database blip while handling a command must not take the process (and every engine
+      // subscribed) down: the periodic rescan picks the run up again.
+      this.onCommand(m).catch((e: unknown) => this.d.log.error({ err: e instanceof Error ? e.message : String(e) }, 'engine command failed'));
+    });
     await this.rescan(undefined);
     // Renewal and rescans on their own timers: a long rescan must never push a renewal past the lease.
     this.timers.push(setInterval(() => void this.housekeeping('renew', () => this.renewLeases()), this.o.rescanEveryMs));
@@ -312,7 +320,7 @@ export class RunSupervisor {
     // Only the engine holding a run's lease acts on it.
     const asked = Date.now();
     if (!existing && !isTerminalPhase(rec.run.phase) && !(await this.claim(rec.run.id))) return;
-    const t: Tracked = existing ?? { rec, kind, watching: false, driving: false, prewarmed: null, prepared: null, entryReady: null, exitIntent: null, broker: null, exitPrepared: false, exitPreparing: null, stopping: false, leaseUntil: asked + this.o.leaseMs };
+    const t: Tracked = existing ?? { rec, kind, watching: false, driving: false, prewarmed: null, prepared: null, entryReady: null, entryFailures: 0, exitIntent: null, broker: null, exitPrepared: false, exitPreparing: null, stopping: false, leaseUntil: asked + this.o.leaseMs };
     t.rec = rec;
     this.live.set(rec.run.id, t);
     this.plan(t);
@@ -517,6 +525,8 @@ export class RunSupervisor {
    */
   private async lateEntry(t: Tracked): Promise<void> {
     const runId = t.rec.run.id;
+    // This life's own entry is on the wire: its loop decides, not a second look.
+    if (t.driving) return;
     if (!(await this.entryCandidates(runId)).length) return this.missedWindow(runId, null);
     try {
       const broker = await this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId);
@@ -573,6 +583,9 @@ export class RunSupervisor {
     if (decided === 'BUYING' && prepared && breaker.allow() && !t.driving && t.rec.run.phase === 'WAITING_BUY') {
       t.driving = true;
       const result = this.executor.send(broker, prepared, built ?? undefined);
+      // Sent: from here on the intent counts as inherited, so any later look at this buy asks the
+      // broker first and never sends it again.
+      t.prepared = null;
       return this.afterEntrySent(t, broker, breaker, prepared, due, result);
     }
     return this.applyDue(runId, prepared, due);
@@ -593,6 +606,7 @@ export class RunSupervisor {
     const runId = t.rec.run.id;
     const bookKey = `${t.kind}|${t.rec.instrument}`;
     let release: (() => void) | undefined;
+    let broke = false;
     try {
       // The phase change is written once the broker has answered and the burst's other orders
       // are out, so the database work never competes with orders still queued for a connection. A crash before
@@ -632,10 +646,27 @@ export class RunSupervisor {
       await this.executor.enter(rec, broker, breaker, { intent: prepared, result, onWaiting: release });
     } catch (e) {
       this.d.log.error({ runId, err: e instanceof Error ? e.message : String(e) }, 'fast entry failed');
+      broke = true;
     } finally {
       release?.();
       this.loopEnded(t);
+      if (broke) this.scheduler.schedule(`${runId}:buy`, this.d.clock.now() + DUE_RETRY_FIRST_MS, () => this.runDue(`${runId}:buy`, runId, () => this.resumeSentEntry(t)));
     }
+  }
+
+  /**
+   * This life sent the entry and its bookkeeping broke (a failed write, a lookup the broker could
+   * not answer): carry on from what the database and the broker say, never sending it again.
+   */
+  private async resumeSentEntry(t: Tracked): Promise<void> {
+    if (t.driving || this.live.get(t.rec.run.id) !== t) return;
+    if (t.rec.run.phase === 'BUYING') return this.drive(t, 'enter');
+    if (t.rec.run.phase !== 'WAITING_BUY') return;
+    const broker = await this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId);
+    if (await this.entryAtBroker(t, broker)) return this.adoptEntry(t);
+    // The broker never got it: decided as at a restart (the entry loop sends the next attempt
+    // inside the window, or skips the day).
+    await this.apply(t.rec.run.id, { type: 'BUY_DUE', lastPricePaise: await this.priceNow(t, broker) });
   }
 
   /**
@@ -734,14 +765,25 @@ export class RunSupervisor {
         t.exitIntent = null;
         const result = this.executor.send(broker, intent);
         void (async () => {
+          let broke = false;
           try {
             const rec = (await this.apply(t.rec.run.id, event)) ?? (await this.d.runs.get(t.rec.run.id));
             if (rec) await this.executor.exit(rec, broker, { intent, result });
           } catch (e) {
             this.d.log.error({ runId: t.rec.run.id, err: e instanceof Error ? e.message : String(e) }, 'fast stop-loss exit failed');
+            broke = true;
           } finally {
             t.stopping = false;
+            // Still SELLING: loopEnded starts the exit loop again. Still BOUGHT (the stop was never
+            // written): it is written again until it lands, and the exit loop then finds the SELL
+            // already sent by its tag.
             this.loopEnded(t);
+            const id = t.rec.run.id;
+            if (broke && t.rec.run.phase === 'BOUGHT') {
+              this.scheduler.schedule(`${id}:exit`, this.d.clock.now() + DUE_RETRY_FIRST_MS, () =>
+                this.runDue(`${id}:exit`, id, () => (t.rec.run.phase === 'BOUGHT' ? this.apply(id, event).then(() => undefined) : undefined)),
+              );
+            }
           }
         })();
         return;
@@ -792,23 +834,44 @@ export class RunSupervisor {
   private drive(t: Tracked, what: 'enter' | 'exit'): void {
     if (t.driving || this.stopped) return;
     t.driving = true;
+    let broke: unknown = null;
     void (async () => {
       try {
         const broker = await this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId);
         if (what === 'enter') await this.executor.enter(t.rec, broker, this.breaker(t.kind));
         else await this.executor.exit(t.rec, broker);
+        if (what === 'enter') t.entryFailures = 0;
       } catch (e) {
         this.d.log.error({ runId: t.rec.run.id, err: e instanceof Error ? e.message : String(e) }, `${what} loop failed`);
-        if (what === 'enter') {
-          await this.apply(t.rec.run.id, { type: 'ENTRY_FAILED', reason: e instanceof Error ? e.message : String(e) }).catch((err: unknown) =>
-            this.d.log.error({ runId: t.rec.run.id, err: err instanceof Error ? err.message : String(err) }, 'could not record a failed entry'),
-          );
-        }
+        broke = e;
       } finally {
         // An exit loop that failed (or ended with the run still SELLING) is tried again shortly.
         this.loopEnded(t, what === 'exit' ? 1_000 : 0);
+        if (what === 'enter' && broke !== null) this.entryLoopFailed(t, broke);
       }
     })();
+  }
+
+  /**
+   * An entry loop that broke (the broker could not say whether it has our BUY, a write failed)
+   * may have bought: failing the run would leave that position unprotected. The run stays BUYING
+   * and its loop starts again, backing off, adopting by tag whatever the broker has (never a second
+   * send). Only at the day's cutoff does the run fail, with the reason, for the trader to look at.
+   */
+  private entryLoopFailed(t: Tracked, e: unknown): void {
+    const runId = t.rec.run.id;
+    if (this.stopped || this.live.get(runId) !== t || t.rec.run.phase !== 'BUYING') return;
+    const reason = e instanceof Error ? e.message : String(e);
+    if (this.d.clock.now() >= t.rec.run.squareOffAt) {
+      void this.apply(runId, { type: 'ENTRY_FAILED', reason }).catch((err: unknown) => this.d.log.error({ runId, err: err instanceof Error ? err.message : String(err) }, 'could not record a failed entry'));
+      return;
+    }
+    t.entryFailures += 1;
+    if (t.entryFailures === ENTRY_ALERT_AFTER) this.alert(t.rec.userId, { code: 'ENTRY_UNCONFIRMED', strategy_id: t.rec.run.strategyId, run_id: runId, message: `Could not confirm the BUY with the broker yet: ${reason}. Still trying.` });
+    const wait = Math.min(DUE_RETRY_MAX_MS, DUE_RETRY_FIRST_MS * 2 ** t.entryFailures);
+    void this.d.clock.sleep(wait).then(() => {
+      if (!this.stopped && this.live.get(runId) === t && t.rec.run.phase === 'BUYING') this.drive(t, 'enter');
+    });
   }
 
   /**
@@ -896,7 +959,12 @@ export class RunSupervisor {
         if (!written) {
           const fresh = await this.d.runs.get(runId);
           if (!fresh) return null;
-          if (t) t.rec = fresh;
+          if (t) {
+            t.rec = fresh;
+            // Someone else moved the run on (a user stop whose message has not reached us, say):
+            // what its new phase needs starts here, or a SELLING run would wait for nobody.
+            if (fresh.run.phase !== rec.run.phase) this.plan(t);
+          }
           continue;
         }
         await this.after(written.run, next.event, rec.run.phase);
