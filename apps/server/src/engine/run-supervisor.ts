@@ -472,17 +472,19 @@ export class RunSupervisor {
    * Synchronous failures are caught too, so one never lands in the dispatch of everyone due with us.
    */
   private runDue(key: string, runId: string, action: () => Promise<void> | undefined, failures = 0): void {
-    const failed = (e: unknown): void => {
-      this.d.log.error({ runId, job: key, failures: failures + 1, err: e instanceof Error ? e.message : String(e) }, 'a due action failed; trying it again');
-      if (this.stopped || !this.live.has(runId)) return;
-      const wait = Math.min(DUE_RETRY_MAX_MS, DUE_RETRY_FIRST_MS * 2 ** failures);
-      this.scheduler.schedule(key, this.d.clock.now() + wait, () => this.runDue(key, runId, action, failures + 1));
-    };
     try {
-      action()?.catch(failed);
+      // The usual case makes no closure of its own: at a burst this runs for every buy.
+      action()?.catch((e: unknown) => this.dueFailed(key, runId, action, failures, e));
     } catch (e) {
-      failed(e);
+      this.dueFailed(key, runId, action, failures, e);
     }
+  }
+
+  private dueFailed(key: string, runId: string, action: () => Promise<void> | undefined, failures: number, e: unknown): void {
+    this.d.log.error({ runId, job: key, failures: failures + 1, err: e instanceof Error ? e.message : String(e) }, 'a due action failed; trying it again');
+    if (this.stopped || !this.live.has(runId)) return;
+    const wait = Math.min(DUE_RETRY_MAX_MS, DUE_RETRY_FIRST_MS * 2 ** failures);
+    this.scheduler.schedule(key, this.d.clock.now() + wait, () => this.runDue(key, runId, action, failures + 1));
   }
 
   /**

@@ -24,6 +24,9 @@ export interface SimResponse {
 
 export type SimHandler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
 
+/** A route found for a request: its handler and the path's named parameters. */
+export type RouteMatch = { handler: SimHandler; params: Record<string, string> };
+
 interface Route {
   parts: string[];
   handler: SimHandler;
@@ -47,7 +50,7 @@ export class HttpRouter {
     return this;
   }
 
-  match(method: string, path: string): { handler: SimHandler; params: Record<string, string> } | null {
+  match(method: string, path: string): RouteMatch | null {
     const segs = path.split('/').filter(Boolean);
     for (const r of this.routes.get(method) ?? []) {
       if (r.parts.length !== segs.length) continue;

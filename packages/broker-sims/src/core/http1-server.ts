@@ -69,11 +69,34 @@ export function createHttp1Server(opts: Http1ServerOptions): Http1Server {
   };
 }
 
-interface Slot {
+/**
+ * One request's place in its connection's answer queue, and the handler's way to answer it (a
+ * class, not closures made per request: under tsx each closure also pays for its `name`).
+ */
+class Slot implements Http1Responder {
   /** the rendered answer; null until the handler replies */
-  wire: string | Buffer | null;
-  /** the connection ends once this answer is written */
-  last: boolean;
+  wire: string | Buffer | null = null;
+  private answered = false;
+
+  constructor(
+    private readonly conn: Http1Connection,
+    private readonly headOnly: boolean,
+    /** the connection ends once this answer is written */
+    readonly last: boolean,
+  ) {}
+
+  reply(status: number, headers: Readonly<Record<string, string>>, body: string | Buffer): void {
+    if (this.answered) return;
+    this.answered = true;
+    this.wire = render(status, headers, body, this.headOnly, this.last);
+    this.conn.drain();
+  }
+
+  hold(holdMs: number): void {
+    if (this.answered) return;
+    this.answered = true;
+    this.conn.destroyAfter(holdMs);
+  }
 }
 
 type Parsed = { req: Http1Request; next: number; last: boolean; upgrade: boolean } | 'more' | { error: number };
@@ -125,8 +148,9 @@ class Http1Connection {
       }
       if ('error' in p) {
         this.stopped = true;
-        this.enqueue(true).wire = render(p.error, { 'content-type': 'text/plain' }, STATUS_CODES[p.error] ?? 'Bad Request', false, true);
-        this.drain();
+        const slot = new Slot(this, false, true);
+        this.slots.push(slot);
+        slot.reply(p.error, { 'content-type': 'text/plain' }, STATUS_CODES[p.error] ?? 'Bad Request');
         return;
       }
       this.continued = false;
@@ -160,36 +184,22 @@ class Http1Connection {
   }
 
   private dispatch(req: Http1Request, last: boolean): void {
-    const slot = this.enqueue(last);
-    let answered = false;
-    const res: Http1Responder = {
-      reply: (status, headers, body) => {
-        if (answered) return;
-        answered = true;
-        slot.wire = render(status, headers, body, req.method === 'HEAD', last);
-        this.drain();
-      },
-      hold: (holdMs) => {
-        if (answered) return;
-        answered = true;
-        setTimeout(() => this.socket.destroy(), holdMs).unref();
-      },
-    };
+    const slot = new Slot(this, req.method === 'HEAD', last);
+    this.slots.push(slot);
     try {
-      this.opts.onRequest(req, res);
+      this.opts.onRequest(req, slot);
     } catch (e) {
-      res.reply(500, { 'content-type': 'text/plain' }, String(e));
+      slot.reply(500, { 'content-type': 'text/plain' }, String(e));
     }
   }
 
-  private enqueue(last: boolean): Slot {
-    const slot: Slot = { wire: null, last };
-    this.slots.push(slot);
-    return slot;
+  /** A response lost on the way: the connection is destroyed after `ms`, nothing written. */
+  destroyAfter(ms: number): void {
+    setTimeout(() => this.socket.destroy(), ms).unref();
   }
 
   /** Moves finished answers from the head of the queue to the output, in request order. */
-  private drain(): void {
+  drain(): void {
     let head = this.slots[0];
     while (head && head.wire !== null) {
       this.out.push(head.wire);

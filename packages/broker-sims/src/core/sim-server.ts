@@ -2,8 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SimMarket, type SimInstrument, type SimTick } from '@ats/market-sim';
 import { Faults, type FaultSpec } from './faults';
-import { HttpRouter, parseBody, writeResponse, type SimRequest, type SimResponse } from './http-router';
-import { createHttp1Server, refuseUpgrade, type Http1Request } from './http1-server';
+import { HttpRouter, parseBody, writeResponse, type RouteMatch, type SimRequest, type SimResponse } from './http-router';
+import { createHttp1Server, refuseUpgrade, type Http1Request, type Http1Responder } from './http1-server';
 import { SimExchange } from './sim-exchange';
 import { TokenRegistry } from './token-registry';
 
@@ -76,50 +76,71 @@ export async function startSim(module: BrokerSimModule, port = 0, opts: SimServe
   registerControlRoutes(router, ctx, module);
   module.register(router, ctx);
 
-  /** Runs `fn`; what it throws becomes the sim's bare 500 (the request is answered either way). */
-  function guarded(fn: () => void, failed: (e: unknown) => void): void {
-    try {
-      fn();
-    } catch (e) {
-      failed(e);
-    }
-  }
-
   /**
    * One request, synchronously unless a fault delays it or the handler is async: the benchmarks
    * measure at the sim, which shares the machine with the engine under test, so its own overhead
-   * per order is kept small.
+   * per order is kept small (no closures made per request: under tsx each one also pays for its
+   * `name`, and a burst makes tens of thousands).
    */
-  function serve(req: Http1Request, respond: (out: SimResponse) => void, failed: (e: unknown) => void): void {
-    const url = new URL(req.url, 'http://sim');
-    const method = req.method;
-    const m = router.match(method, url.pathname);
-    if (!m) return respond({ status: 404, body: { error: 'not found', path: url.pathname } });
-    const isControl = url.pathname.startsWith('/_sim/');
+  function serve(req: Http1Request, res: Http1Responder): void {
+    // Origin-form targets ("/path?query") need no URL object; anything else is parsed properly.
+    let path: string;
+    let search: string;
+    if (req.url.startsWith('/')) {
+      const q = req.url.indexOf('?');
+      path = q < 0 ? req.url : req.url.slice(0, q);
+      search = q < 0 ? '' : req.url.slice(q + 1);
+    } else {
+      const url = new URL(req.url, 'http://sim');
+      path = url.pathname;
+      search = url.search.slice(1);
+    }
+    const m = router.match(req.method, path);
+    if (!m) return writeResponse(res, { status: 404, body: { error: 'not found', path } });
+    const isControl = path.startsWith('/_sim/');
     // Asked once: the 5xx and the timeout faults both apply to order placements only.
-    const isPlacement = !isControl && module.isOrderPlacement?.(method, url.pathname) === true;
-    const run = (): void => {
-      if (!isControl) {
-        if (faults.take('rateLimited')) return respond(module.rateLimitedResponse());
-        if (isPlacement && faults.take('errors5xx')) return respond(module.serverErrorResponse());
-      }
-      const sreq: SimRequest = { method, path: url.pathname, params: m.params, query: url.searchParams, headers: req.headers, body: parseBody(req.headers['content-type'], req.body), rawBody: req.body };
-      // A "timeout" fault lets the order through, then loses the response.
-      const finish = (out: SimResponse): void =>
-        respond(isPlacement && out.status < 300 && faults.take('timeouts') ? { status: 0, hang: { holdMs: faults.spec.hangMs } } : out);
-      const broke = (e: unknown): void => finish({ status: 500, body: { error: String(e) } });
-      let out: SimResponse | Promise<SimResponse>;
-      try {
-        out = m.handler(sreq);
-      } catch (e) {
-        return broke(e);
-      }
-      if (out instanceof Promise) out.then(finish, broke).catch(failed);
-      else finish(out);
-    };
+    const isPlacement = !isControl && module.isOrderPlacement?.(req.method, path) === true;
     const delay = isControl ? 0 : faults.spec.latencyMs;
-    if (delay > 0) setTimeout(() => guarded(run, failed), delay);
-    else run();
+    if (delay > 0) setTimeout(handleGuarded, delay, req, res, m, path, search, isControl, isPlacement);
+    else handle(req, res, m, path, search, isControl, isPlacement);
+  }
+
+  function handleGuarded(req: Http1Request, res: Http1Responder, m: RouteMatch, path: string, search: string, isControl: boolean, isPlacement: boolean): void {
+    try {
+      handle(req, res, m, path, search, isControl, isPlacement);
+    } catch (e) {
+      bare500(res, e);
+    }
+  }
+
+  function handle(req: Http1Request, res: Http1Responder, m: RouteMatch, path: string, search: string, isControl: boolean, isPlacement: boolean): void {
+    if (!isControl) {
+      if (faults.take('rateLimited')) return writeResponse(res, module.rateLimitedResponse());
+      if (isPlacement && faults.take('errors5xx')) return writeResponse(res, module.serverErrorResponse());
+    }
+    const sreq: SimRequest = { method: req.method, path, params: m.params, query: new URLSearchParams(search), headers: req.headers, body: parseBody(req.headers['content-type'], req.body), rawBody: req.body };
+    let out: SimResponse | Promise<SimResponse>;
+    try {
+      out = m.handler(sreq);
+    } catch (e) {
+      return answer(res, isPlacement, { status: 500, body: { error: String(e) } });
+    }
+    if (out instanceof Promise) {
+      out.then(
+        (o) => answer(res, isPlacement, o),
+        (e: unknown) => answer(res, isPlacement, { status: 500, body: { error: String(e) } }),
+      ).catch((e: unknown) => bare500(res, e));
+    } else answer(res, isPlacement, out);
+  }
+
+  function answer(res: Http1Responder, isPlacement: boolean, out: SimResponse): void {
+    // A "timeout" fault lets the order through, then loses the response.
+    writeResponse(res, isPlacement && out.status < 300 && faults.take('timeouts') ? { status: 0, hang: { holdMs: faults.spec.hangMs } } : out);
+  }
+
+  /** What a handler throws becomes the sim's bare 500 (the request is answered either way). */
+  function bare500(res: Http1Responder, e: unknown): void {
+    res.reply(500, { 'content-type': 'text/plain' }, String(e));
   }
   const wss = new WebSocketServer({ noServer: true });
   const server = createHttp1Server({
@@ -127,8 +148,11 @@ export async function startSim(module: BrokerSimModule, port = 0, opts: SimServe
     // due time). Broker front ends (nginx, ALB) keep idle connections 60-75 s.
     idleTimeoutMs: 65_000,
     onRequest(req, res) {
-      const failed = (e: unknown): void => res.reply(500, { 'content-type': 'text/plain' }, String(e));
-      guarded(() => serve(req, (out) => writeResponse(res, out), failed), failed);
+      try {
+        serve(req, res);
+      } catch (e) {
+        bare500(res, e);
+      }
     },
     onUpgrade(req, socket, head) {
       if (!module.upgrade || !module.onConnection) {
