@@ -1,4 +1,5 @@
 import { Http1Pool, type PreparedHttp1Request } from './http1-pool';
+import type { Http1Response } from './http1-response-parser';
 import { TransportError } from './transport-error';
 
 export { TransportError, type TransportFailure } from './transport-error';
@@ -30,6 +31,14 @@ export type PreparedHttpRequest = PreparedHttp1Request;
 
 function asTransportError(e: unknown): TransportError {
   return e instanceof TransportError ? e : new TransportError('reset', `connection lost: ${e instanceof Error ? e.message : String(e)}`);
+}
+
+function rethrowAsTransportError(e: unknown): never {
+  throw asTransportError(e);
+}
+
+function asHttpResponse(res: Http1Response): HttpResponse {
+  return { status: res.status, headers: res.headers, text: res.body.toString('utf8') };
 }
 
 /** How long one warm-up of an origin counts for (keep-alive keeps the sockets well past this). */
@@ -70,11 +79,9 @@ export class HttpClient {
   }
 
   sendPrepared(p: PreparedHttpRequest): Promise<HttpResponse> {
-    const failed = (e: unknown): never => {
-      throw asTransportError(e);
-    };
     try {
-      return this.pool.sendPrepared(p).then((res) => ({ status: res.status, headers: res.headers, text: res.body.toString('utf8') }), failed);
+      // Module-level callbacks: no closures made per request on the hot path.
+      return this.pool.sendPrepared(p).then(asHttpResponse, rethrowAsTransportError);
     } catch (e) {
       return Promise.reject(asTransportError(e));
     }
