@@ -68,6 +68,8 @@ class Http1Connection {
   constructor(
     private readonly socket: net.Socket,
     private readonly onGone: (c: Http1Connection) => void,
+    /** each request's end, answered (`res`) or failed (null), for the pool's bookkeeping */
+    private readonly onSettled: (c: Http1Connection, res: Http1Response | null) => void,
   ) {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
@@ -87,7 +89,10 @@ class Http1Connection {
     this.clearIdle();
     if (this.reserved > 0) this.reserved -= 1;
     // Ended between being handed out and used: nothing is written, so the request never left.
-    if (!this.alive) return Promise.reject(new TransportError('connect', 'connection ended before the request was written'));
+    if (!this.alive) {
+      this.onSettled(this, null);
+      return Promise.reject(new TransportError('connect', 'connection ended before the request was written'));
+    }
     return new Promise<Http1Response>((resolve, reject) => {
       const entry: InFlight = { headRequest, written: false, resolve, reject, deadline: performance.now() + timeoutMs, timeoutMs };
       this.queue.push(entry);
@@ -185,6 +190,7 @@ class Http1Connection {
     // A server that ends the connection after this answer leaves the ones behind it unanswered.
     if (last) this.fail(new TransportError('reset', 'the server ended the connection with this request unanswered'));
     e.resolve(res);
+    this.onSettled(this, res);
   }
 
   /** Ends the connection; `culprit` (default: the oldest request) gets `e`, the others what applies to them. */
@@ -202,6 +208,7 @@ class Http1Connection {
       else x.reject(new TransportError('reset', `connection ended with the request in flight (${e.message})`));
     }
     this.close();
+    for (let i = 0; i < all.length; i++) this.onSettled(this, null);
   }
 
   private close(): void {
@@ -259,6 +266,8 @@ class OriginPool {
     if (this.size < this.o.connections) return this.connect();
     return new Promise<Http1Connection>((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
+
+  private readonly settled = (c: Http1Connection, res: Http1Response | null): void => this.release(c, res);
 
   /** A request on `c` got its answer (or failed). */
   release(c: Http1Connection, res: Http1Response | null): void {
@@ -356,11 +365,15 @@ class OriginPool {
         socket.off('error', failed);
         this.opening -= 1;
         this.open += 1;
-        const c = new Http1Connection(socket, () => {
-          this.open -= 1;
-          this.all.splice(this.all.indexOf(c), 1);
-          this.refill();
-        });
+        const c = new Http1Connection(
+          socket,
+          () => {
+            this.open -= 1;
+            this.all.splice(this.all.indexOf(c), 1);
+            this.refill();
+          },
+          this.settled,
+        );
         this.all.push(c);
         // Opened for whoever asked: reserved for them like a connection taken from the pool.
         c.reserved = 1;
@@ -420,38 +433,10 @@ export class Http1Pool {
   sendPrepared(p: PreparedHttp1Request): Promise<Http1Response> {
     const pool = this.pool(p.url, p.origin);
     const deadline = Date.now() + p.timeoutMs;
-    // Promise callbacks rather than an async function: at a burst, each request's frame would live
-    // (and be copied by the young-generation GC) until its answer.
-    const exchange = (c: Http1Connection): Promise<Http1Response> => {
-      const left = deadline - Date.now();
-      if (left < Math.min(MIN_SEND_BUDGET_MS, p.timeoutMs / 2)) {
-        // Written with almost no time left, an order would time out as "unknown" though it went
-        // out: better to say truthfully that it never left.
-        pool.giveBack(c);
-        return Promise.reject(new TransportError('connect', `no connection free in time (${p.timeoutMs - left} ms waited)`));
-      }
-      let answer: Promise<Http1Response>;
-      try {
-        answer = c.request(p.wire, p.headRequest, left);
-        pool.offerRoom(c);
-      } catch (e) {
-        pool.release(c, null);
-        return Promise.reject(e as Error);
-      }
-      return answer.then(
-        (res) => {
-          pool.release(c, res);
-          return res;
-        },
-        (e: unknown) => {
-          pool.release(c, null);
-          throw e;
-        },
-      );
-    };
-    // The common case, a warm connection, goes out in this very turn.
+    // The common case, a warm connection, goes out in this very turn, with no closure made for it
+    // (the connection tells the pool when the request ends).
     const now = pool.takeNow();
-    return now ? exchange(now) : acquireWithin(pool, p.timeoutMs).then(exchange);
+    return now ? exchange(pool, now, p, deadline) : acquireWithin(pool, p.timeoutMs).then((c) => exchange(pool, c, p, deadline));
   }
 
   /** Open `connections` connections to `origin` ahead of the requests that will need them. */
@@ -494,6 +479,25 @@ function serializeHead(req: Http1Request): string {
   }
   if (req.body || req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') head += `content-length: ${req.body ? Buffer.byteLength(req.body) : 0}\r\n`;
   return `${head}\r\n`;
+}
+
+/** Writes `p` on `c`, handed out by `pool` for it; the answer (or failure) releases `c` by itself. */
+function exchange(pool: OriginPool, c: Http1Connection, p: PreparedHttp1Request, deadline: number): Promise<Http1Response> {
+  const left = deadline - Date.now();
+  if (left < Math.min(MIN_SEND_BUDGET_MS, p.timeoutMs / 2)) {
+    // Written with almost no time left, an order would time out as "unknown" though it went
+    // out: better to say truthfully that it never left.
+    pool.giveBack(c);
+    return Promise.reject(new TransportError('connect', `no connection free in time (${p.timeoutMs - left} ms waited)`));
+  }
+  try {
+    const answer = c.request(p.wire, p.headRequest, left);
+    pool.offerRoom(c);
+    return answer;
+  } catch (e) {
+    pool.release(c, null);
+    return Promise.reject(e as Error);
+  }
 }
 
 /**
