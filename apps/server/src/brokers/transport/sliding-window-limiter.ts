@@ -24,7 +24,7 @@ export class SlidingWindowLimiter {
   take(): Promise<void> {
     // The usual case, with nobody queued ahead and room in the window, is decided now: thousands of
     // orders due at one instant then pay no promise chain each.
-    if (this.waiting === 0 && this.room() === 0) return RESOLVED;
+    if (this.tryTake()) return RESOLVED;
     this.waiting += 1;
     const next = this.queue.then(() => this.acquire());
     const done = (): void => {
@@ -32,6 +32,11 @@ export class SlidingWindowLimiter {
     };
     this.queue = next.then(done, done);
     return next;
+  }
+
+  /** Takes a place now when nobody is queued and the window has room; false otherwise (then use take). */
+  tryTake(): boolean {
+    return this.waiting === 0 && this.room() === 0;
   }
 
   private async acquire(): Promise<void> {

@@ -54,6 +54,10 @@ function toBrokerError(e: unknown): BrokerError {
   return new BrokerError('BROKER_UNAVAILABLE', String(e));
 }
 
+function accepted(r: { order_id: string }): PlaceResult {
+  return { kind: 'ACCEPTED', brokerOrderId: String(r.order_id) };
+}
+
 /** One connected Kite account, speaking only domain types. */
 export class ZerodhaBroker implements Broker {
   readonly kind = 'zerodha' as const;
@@ -97,29 +101,35 @@ export class ZerodhaBroker implements Broker {
     return { intent, send: () => this.place(call) };
   }
 
-  private async place(call: PreparedHttpRequest): Promise<PlaceResult> {
-    for (let attempt = 0; ; attempt++) {
-      await this.d.orderBucket.take();
-      try {
-        const r = await this.d.rest.send<{ order_id: string }>(call);
-        return { kind: 'ACCEPTED', brokerOrderId: String(r.order_id) };
-      } catch (e) {
-        if (e instanceof TransportError) {
-          if (e.failure === 'connect') return { kind: 'FAILED', code: 'BROKER_UNAVAILABLE', message: e.message };
-          return { kind: 'AMBIGUOUS', cause: `${e.failure}: ${e.message}` };
-        }
-        if (!(e instanceof KiteApiError)) return { kind: 'AMBIGUOUS', cause: String(e) };
-        if (e.status === 429) {
-          // A 429 comes from Kite's limiter before the OMS: nothing was placed, so resending is safe.
-          if (attempt >= MAX_RATE_LIMIT_RETRIES) return { kind: 'FAILED', code: 'BROKER_RATE_LIMITED', message: e.message };
-          await sleep(Math.max(e.retryAfterMs ?? 0, this.retryGapMs));
-          continue;
-        }
-        if (tokenError(e)) return { kind: 'REJECTED', code: 'BROKER_TOKEN_EXPIRED', message: e.message, brokerCode: e.errorType };
-        if (e.status >= 500) return { kind: 'AMBIGUOUS', cause: `HTTP ${e.status} ${e.errorType}: ${e.message}` };
-        return { kind: 'REJECTED', code: 'BROKER_REJECTED', message: e.message, brokerCode: e.errorType };
-      }
+  /**
+   * The usual case (room in the account's window, nobody queued) is sent in this very turn, with
+   * no async frame kept per order until its answer; a wait for the window, or a 429's resend, is
+   * the rare case.
+   */
+  private place(call: PreparedHttpRequest, attempt = 0): Promise<PlaceResult> {
+    if (!this.d.orderBucket.tryTake()) return this.d.orderBucket.take().then(() => this.sendOrder(call, attempt));
+    return this.sendOrder(call, attempt);
+  }
+
+  private sendOrder(call: PreparedHttpRequest, attempt: number): Promise<PlaceResult> {
+    return this.d.rest.send<{ order_id: string }>(call).then(accepted, (e: unknown) => this.placeFailed(call, attempt, e));
+  }
+
+  private async placeFailed(call: PreparedHttpRequest, attempt: number, e: unknown): Promise<PlaceResult> {
+    if (e instanceof TransportError) {
+      if (e.failure === 'connect') return { kind: 'FAILED', code: 'BROKER_UNAVAILABLE', message: e.message };
+      return { kind: 'AMBIGUOUS', cause: `${e.failure}: ${e.message}` };
     }
+    if (!(e instanceof KiteApiError)) return { kind: 'AMBIGUOUS', cause: String(e) };
+    if (e.status === 429) {
+      // A 429 comes from Kite's limiter before the OMS: nothing was placed, so resending is safe.
+      if (attempt >= MAX_RATE_LIMIT_RETRIES) return { kind: 'FAILED', code: 'BROKER_RATE_LIMITED', message: e.message };
+      await sleep(Math.max(e.retryAfterMs ?? 0, this.retryGapMs));
+      return this.place(call, attempt + 1);
+    }
+    if (tokenError(e)) return { kind: 'REJECTED', code: 'BROKER_TOKEN_EXPIRED', message: e.message, brokerCode: e.errorType };
+    if (e.status >= 500) return { kind: 'AMBIGUOUS', cause: `HTTP ${e.status} ${e.errorType}: ${e.message}` };
+    return { kind: 'REJECTED', code: 'BROKER_REJECTED', message: e.message, brokerCode: e.errorType };
   }
 
   async findOrder(ref: OrderRef): Promise<BrokerOrder | null> {

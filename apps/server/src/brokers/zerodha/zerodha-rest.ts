@@ -1,4 +1,4 @@
-import type { HttpClient, PreparedHttpRequest } from '../transport/http-client';
+import type { HttpClient, HttpResponse, PreparedHttpRequest } from '../transport/http-client';
 
 /** Kite answered with its error envelope (or a non-JSON error page). */
 export class KiteApiError extends Error {
@@ -19,6 +19,24 @@ interface KiteEnvelope {
   data?: unknown;
   message?: string;
   error_type?: string;
+}
+
+/** The `data` of Kite's success envelope; anything else is thrown as KiteApiError. */
+function kiteData(res: HttpResponse): unknown {
+  let parsed: KiteEnvelope | null;
+  try {
+    parsed = JSON.parse(res.text) as KiteEnvelope;
+  } catch {
+    parsed = null;
+  }
+  if (res.status < 300 && parsed?.status === 'success' && !parsed.error_type) return parsed.data;
+  const retryAfter = Number(res.headers['retry-after']);
+  throw new KiteApiError(
+    res.status,
+    parsed?.error_type ?? (res.status >= 500 || res.status === 429 ? 'NetworkException' : 'DataException'),
+    parsed?.message ?? (res.text.slice(0, 200) || `HTTP ${res.status}`),
+    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : null,
+  );
 }
 
 export interface KiteCall {
@@ -61,22 +79,9 @@ export class KiteRest {
     return this.http.prepare({ method, url, headers, body, timeoutMs: c.timeoutMs });
   }
 
-  async send<T>(call: PreparedHttpRequest): Promise<T> {
-    const res = await this.http.sendPrepared(call);
-    let parsed: KiteEnvelope | null;
-    try {
-      parsed = JSON.parse(res.text) as KiteEnvelope;
-    } catch {
-      parsed = null;
-    }
-    if (res.status < 300 && parsed?.status === 'success' && !parsed.error_type) return parsed.data as T;
-    const retryAfter = Number(res.headers['retry-after']);
-    throw new KiteApiError(
-      res.status,
-      parsed?.error_type ?? (res.status >= 500 || res.status === 429 ? 'NetworkException' : 'DataException'),
-      parsed?.message ?? (res.text.slice(0, 200) || `HTTP ${res.status}`),
-      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : null,
-    );
+  send<T>(call: PreparedHttpRequest): Promise<T> {
+    // A promise callback, not an async frame kept alive per call until its answer (a burst sends thousands).
+    return this.http.sendPrepared(call).then(kiteData) as Promise<T>;
   }
 
   /** CSV endpoints (the instrument master) answer text/csv, not an envelope. */
