@@ -41,6 +41,11 @@ export interface MarketHubOptions {
   watchdogEveryMs?: number;
 }
 
+/** One instrument on one broker's feed: the key of its last price (and of the engine's stop books). */
+export function priceKey(kind: BrokerKind, id: InstrumentId): string {
+  return `${kind}|${id}`;
+}
+
 /**
  * One market-data connection per broker, shared by every strategy on that broker: each instrument
  * is subscribed once and reference-counted. Ticks go to one handler. When a feed goes quiet while
@@ -67,7 +72,12 @@ export class MarketHub {
   }
 
   lastPrice(kind: BrokerKind, id: InstrumentId): { paise: Paise; ts: number } | null {
-    return this.last.get(`${kind}|${id}`) ?? null;
+    return this.last.get(priceKey(kind, id)) ?? null;
+  }
+
+  /** `lastPrice` by a key made once with `priceKey` (hot paths: no string built per call). */
+  lastPriceAt(key: string): { paise: Paise; ts: number } | null {
+    return this.last.get(key) ?? null;
   }
 
   /** Watch an instrument; the first watcher subscribes it on the broker's feed. */
@@ -95,7 +105,7 @@ export class MarketHub {
   /** Feed a price in from outside the feed (e.g. an LTP read at buy time). */
   ingest(kind: BrokerKind, id: InstrumentId, paise: Paise, polled: boolean): void {
     const now = this.clock.now();
-    this.last.set(`${kind}|${id}`, { paise, ts: now });
+    this.last.set(priceKey(kind, id), { paise, ts: now });
     this.onTick({ kind, instrument: id, ltpPaise: paise, receivedTs: now, polled });
   }
 
@@ -128,7 +138,7 @@ export class MarketHub {
       e.source = source;
       feed.onTick((t) => {
         e.lastTickAt = this.clock.now();
-        this.last.set(`${e.kind}|${t.instrument}`, { paise: t.ltpPaise, ts: t.receivedTs });
+        this.last.set(priceKey(e.kind, t.instrument), { paise: t.ltpPaise, ts: t.receivedTs });
         this.onTick({ kind: e.kind, instrument: t.instrument, ltpPaise: t.ltpPaise, receivedTs: t.receivedTs, polled: false });
       });
       feed.onState((s) => {

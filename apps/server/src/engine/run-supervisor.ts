@@ -13,7 +13,7 @@ import type { RuntimeState } from '../ports/runtime-state';
 import type { OrderIntentStore, RunRecord, RunStore, RunTransition, RunWriteResult, StrategyStore, StrategyWrite } from '../ports/strategy-store';
 import { CircuitBreaker } from './circuit-breaker';
 import { DueScheduler } from './due-scheduler';
-import { MarketHub, type HubAlert, type HubTick } from './market-hub';
+import { MarketHub, priceKey, type HubAlert, type HubTick } from './market-hub';
 import { DEFAULT_EXECUTOR_OPTIONS, OrderExecutor, type ExecutorLog, type ExecutorOptions } from './order-executor';
 import { GroupWriter } from './group-writer';
 import { Semaphore } from './semaphore';
@@ -95,6 +95,8 @@ interface EntryReady {
 interface Tracked {
   rec: RunRecord;
   kind: BrokerKind;
+  /** priceKey(kind, instrument), made once: its stop books and its last price */
+  key: string;
   watching: boolean;
   /** the pre-buy session check: resolves to a reason when the broker session is not usable */
   prewarmed: Promise<string | null> | null;
@@ -320,7 +322,7 @@ export class RunSupervisor {
     // Only the engine holding a run's lease acts on it.
     const asked = Date.now();
     if (!existing && !isTerminalPhase(rec.run.phase) && !(await this.claim(rec.run.id))) return;
-    const t: Tracked = existing ?? { rec, kind, watching: false, driving: false, prewarmed: null, prepared: null, entryReady: null, entryFailures: 0, exitIntent: null, broker: null, exitPrepared: false, exitPreparing: null, stopping: false, leaseUntil: asked + this.o.leaseMs };
+    const t: Tracked = existing ?? { rec, kind, key: priceKey(kind, rec.instrument), watching: false, driving: false, prewarmed: null, prepared: null, entryReady: null, entryFailures: 0, exitIntent: null, broker: null, exitPrepared: false, exitPreparing: null, stopping: false, leaseUntil: asked + this.o.leaseMs };
     t.rec = rec;
     this.live.set(rec.run.id, t);
     this.plan(t);
@@ -330,7 +332,7 @@ export class RunSupervisor {
     const { run } = t.rec;
     const id = run.id;
     const now = this.d.clock.now();
-    const bookKey = `${t.kind}|${t.rec.instrument}`;
+    const bookKey = t.key;
     if (isTerminalPhase(run.phase)) return this.forget(t);
     switch (run.phase) {
       case 'WAITING_BUY': {
@@ -370,7 +372,7 @@ export class RunSupervisor {
         const exitAt = Math.min(run.sellAt, run.squareOffAt);
         this.scheduler.schedule(`${id}:exit`, exitAt, () => this.runDue(`${id}:exit`, id, () => this.timedExit(id)));
         // The price may already be through the stop (a fill below it, or a restart mid-fall).
-        const last = this.hub.lastPrice(t.kind, t.rec.instrument);
+        const last = this.hub.lastPriceAt(t.key);
         if (last && last.paise <= run.stopLossPaise) this.stopHit(t, last.paise);
         return;
       }
@@ -389,7 +391,7 @@ export class RunSupervisor {
     this.scheduler.cancel(`${id}:rewarm`);
     this.scheduler.cancel(`${id}:buy`);
     this.scheduler.cancel(`${id}:exit`);
-    const key = `${t.kind}|${t.rec.instrument}`;
+    const key = t.key;
     this.books.get(key)?.remove(id);
     this.awaitingBooks.get(key)?.remove(id);
     if (t.watching) {
@@ -404,7 +406,7 @@ export class RunSupervisor {
   private watch(t: Tracked): void {
     if (t.watching) return;
     t.watching = true;
-    const key = `${t.kind}|${t.rec.instrument}`;
+    const key = t.key;
     let w = this.watchers.get(key);
     if (!w) {
       w = new Map();
@@ -606,7 +608,7 @@ export class RunSupervisor {
   /** An entry on the wire: its bookkeeping, once the burst's other orders are out. */
   private async afterEntrySent(t: Tracked, broker: Broker, breaker: CircuitBreaker, prepared: OrderIntent, due: RunEvent, result: Promise<PlaceResult>): Promise<void> {
     const runId = t.rec.run.id;
-    const bookKey = `${t.kind}|${t.rec.instrument}`;
+    const bookKey = t.key;
     let release: (() => void) | undefined;
     let broke = false;
     try {
@@ -626,7 +628,7 @@ export class RunSupervisor {
       const awaiting = this.book(bookKey, this.awaitingBooks);
       awaiting.upsert(runId, t.rec.run.stopLossPaise);
       // The price may have gone through the stop while the order was on the wire.
-      const last = this.hub.lastPrice(t.kind, t.rec.instrument);
+      const last = this.hub.lastPriceAt(t.key);
       const slot = this.entryBookkeeping.acquire(runId);
       if (last && last.paise <= t.rec.run.stopLossPaise) this.entryBookkeeping.promote(runId);
       release = await slot;
@@ -686,7 +688,7 @@ export class RunSupervisor {
 
   /** The feed's price when it is fresh enough for the buy-time stop check, else null. */
   private feedPrice(t: Tracked): Paise | null {
-    const fromFeed = this.hub.lastPrice(t.kind, t.rec.instrument);
+    const fromFeed = this.hub.lastPriceAt(t.key);
     return fromFeed && this.d.clock.now() - fromFeed.ts < this.o.feedStaleMs ? fromFeed.paise : null;
   }
 
@@ -694,7 +696,7 @@ export class RunSupervisor {
   private async priceNow(t: Tracked, broker: Broker): Promise<Paise | null> {
     const fresh = this.feedPrice(t);
     if (fresh !== null) return fresh;
-    const fromFeed = this.hub.lastPrice(t.kind, t.rec.instrument);
+    const fromFeed = this.hub.lastPriceAt(t.key);
     try {
       const m = await Promise.race([broker.ltp([t.rec.instrument]), this.d.clock.sleep(300).then(() => null)]);
       const p = m?.get(t.rec.instrument);
@@ -708,7 +710,7 @@ export class RunSupervisor {
   private async timedExit(runId: string): Promise<void> {
     const t = this.live.get(runId);
     if (!t || t.rec.run.phase !== 'BOUGHT') return;
-    const last = this.hub.lastPrice(t.kind, t.rec.instrument)?.paise ?? null;
+    const last = this.hub.lastPriceAt(t.key)?.paise ?? null;
     const event: RunEvent = t.rec.run.sellAt <= t.rec.run.squareOffAt ? { type: 'SELL_TIME_DUE', lastPricePaise: last } : { type: 'SQUARE_OFF_DUE', lastPricePaise: last };
     await this.apply(runId, event);
   }
@@ -797,13 +799,13 @@ export class RunSupervisor {
       .finally(() => {
         t.stopping = false;
         // Not applied and still in position: back in the book, so the next crossing tries again.
-        if (this.live.get(t.rec.run.id) === t && t.rec.run.phase === 'BOUGHT') this.book(`${t.kind}|${t.rec.instrument}`).upsert(t.rec.run.id, t.rec.run.stopLossPaise);
+        if (this.live.get(t.rec.run.id) === t && t.rec.run.phase === 'BOUGHT') this.book(t.key).upsert(t.rec.run.id, t.rec.run.stopLossPaise);
       });
   }
 
   /** Hot path: one Map lookup and one comparison for a tick that crosses nothing. */
   private onTick(tick: HubTick): void {
-    const key = `${tick.kind}|${tick.instrument}`;
+    const key = priceKey(tick.kind, tick.instrument);
     const book = this.books.get(key);
     if (book && book.highestStop >= tick.ltpPaise) {
       for (const runId of book.takeCrossed(tick.ltpPaise)) {
@@ -823,7 +825,7 @@ export class RunSupervisor {
 
   private onFeedAlert(a: HubAlert): void {
     const users = new Set<string>();
-    for (const id of a.instruments) for (const u of this.watchers.get(`${a.kind}|${id}`)?.values() ?? []) users.add(u);
+    for (const id of a.instruments) for (const u of this.watchers.get(priceKey(a.kind, id))?.values() ?? []) users.add(u);
     this.d.log.warn({ kind: a.kind, code: a.code, instruments: a.instruments.length }, a.message);
     for (const u of users) this.alert(u, { code: a.code, message: a.message });
   }
@@ -1021,7 +1023,7 @@ export class RunSupervisor {
     if (t && (from !== run.phase || run.phase === 'BOUGHT')) {
       if (from === run.phase && run.phase === 'BOUGHT') {
         // A plan change in position (a new stop-loss): move the entry in the book.
-        this.book(`${t.kind}|${t.rec.instrument}`).upsert(run.id, run.stopLossPaise);
+        this.book(t.key).upsert(run.id, run.stopLossPaise);
       } else this.plan(t);
     }
     await this.d.runtime
@@ -1051,7 +1053,7 @@ export class RunSupervisor {
 
   /** For tests: the instrument key a run is booked under. */
   bookSize(kind: BrokerKind, instrument: InstrumentId): number {
-    return this.books.get(`${kind}|${instrument}`)?.size ?? 0;
+    return this.books.get(priceKey(kind, instrument))?.size ?? 0;
   }
 }
 
