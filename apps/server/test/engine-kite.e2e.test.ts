@@ -352,4 +352,20 @@ describe('engine with Zerodha (Kite sim)', () => {
     await p.clock.set(s.buyAt + 30_000);
     await oneBuyThenSellTimeExit(s);
   });
+
+  // Last in this file: it moves the virtual clock past the day's cutoff.
+  it('an exit whose order book never answers: no second SELL, and past the cutoff the run asks for attention', async () => {
+    const s = await strategy();
+    await p.clock.set(s.buyAt);
+    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    await control.faults({ timeouts: 1, hangMs: 3_000, lookupErrors5xx: 1_000_000 });
+    await p.clock.set(s.sellAt);
+    await passTime(20, 500);
+    const run = await p.db.selectFrom('strategy_runs').select('square_off_at').where('strategy_id', '=', s.id).executeTakeFirstOrThrow();
+    await p.clock.set(new Date(run.square_off_at).getTime() + 61_000);
+    const done = await until(p, () => phaseIs(alice, s.id, 'FAILED'), { stepMs: 1_000, realTimeoutMs: 30_000, label: 'FAILED, needs attention' });
+    expect(done.reason).toMatch(/NEEDS_ATTENTION|sell it at your broker/);
+    // The one SELL that left (its answer lost) is the only one: unknown was never taken for absent.
+    expect((await allSimOrders()).map((o) => o.side)).toEqual(['BUY', 'SELL']);
+  });
 });

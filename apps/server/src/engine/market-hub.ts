@@ -71,11 +71,7 @@ export class MarketHub {
     this.watchdog.unref();
   }
 
-  lastPrice(kind: BrokerKind, id: InstrumentId): { paise: Paise; ts: number } | null {
-    return this.last.get(priceKey(kind, id)) ?? null;
-  }
-
-  /** `lastPrice` by a key made once with `priceKey` (hot paths: no string built per call). */
+  /** The last price of priceKey(kind, instrument), the key made once by the caller (hot paths). */
   lastPriceAt(key: string): { paise: Paise; ts: number } | null {
     return this.last.get(key) ?? null;
   }

@@ -420,6 +420,24 @@ export class OrderExecutor {
     }
   }
 
+  /**
+   * An exit loop broke (the broker could not say whether it has our SELL, a write failed): the same
+   * rules as a failed attempt. The trader hears of it after `exitAlertAfter` broken loops, and past
+   * the cutoff's grace the run fails with NEEDS_ATTENTION. Returns true when it gave up; otherwise
+   * the caller starts the loop again (which sends nothing before it knows).
+   */
+  async exitBroke(rec: RunRecord, failures: number, e: unknown): Promise<boolean> {
+    const run = rec.run;
+    if (this.clock.now() > Math.max(run.squareOffAt, run.exitDecidedAt ?? 0) + this.o.exitGraceAfterCutoffMs) {
+      await this.hooks.emit(run.id, { type: 'EXIT_FAILED', reason: 'NEEDS_ATTENTION: the position could not be sold before the cutoff; sell it at your broker' });
+      return true;
+    }
+    if (failures === this.o.exitAlertAfter) {
+      this.hooks.alert(rec, 'EXIT_RETRYING', `Selling ${rec.instrument} has failed ${failures} times (${e instanceof Error ? e.message : String(e)}); still retrying`);
+    }
+    return false;
+  }
+
   /** Follow one sent SELL to its end, whatever the send's outcome was. */
   private async settleSent(rec: RunRecord, broker: Broker, intent: OrderIntent, result: PlaceResult): Promise<Settled> {
     if (result.kind === 'ACCEPTED') {
@@ -502,9 +520,8 @@ export class OrderExecutor {
     return { filled: o.filledQuantity, avg: o.averagePricePaise, status: o.status, message: o.message, brokerOrderId: o.brokerOrderId };
   }
 
-  /** Ask the broker for our tag, a few times when the order may still be on its way. */
   /**
-   * Ask the broker for an order by tag. Null only when the broker answered "no such order" `tries`
+   * Ask the broker for an order by tag (a few times when the order may still be on its way). Null only when the broker answered "no such order" `tries`
    * times; a failed lookup is no answer, so it is tried again (backing off), and when the broker
    * keeps failing this throws OrderLookupUnavailableError rather than let a caller read "absent"
    * and send a second order, or give up an order the broker has.

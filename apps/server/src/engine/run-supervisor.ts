@@ -36,7 +36,7 @@ export interface SupervisorOptions {
    */
   leaseMs: number;
   /**
-   * Bought entries doing their post-send bookkeeping at once (see buyDue): a bounded number, each
+   * Bought entries doing their post-send bookkeeping at once (see afterEntrySent): a bounded number, each
    * to the end, so stop-losses are armed progressively instead of all at the last write.
    */
   entryBookkeepingSlots: number;
@@ -109,6 +109,8 @@ interface Tracked {
   entryReady: EntryReady | null;
   /** entry loops in a row that broke (see entryLoopFailed) */
   entryFailures: number;
+  /** exit loops in a row that broke (see exitLoopFailed) */
+  exitFailures: number;
   /** in position: the exit intent this process wrote when the position opened (not yet sent) */
   exitIntent: OrderIntent | null;
   /** in position: the opened broker, so a stop-loss SELL needs no lookup */
@@ -322,7 +324,7 @@ export class RunSupervisor {
     // Only the engine holding a run's lease acts on it.
     const asked = Date.now();
     if (!existing && !isTerminalPhase(rec.run.phase) && !(await this.claim(rec.run.id))) return;
-    const t: Tracked = existing ?? { rec, kind, key: priceKey(kind, rec.instrument), watching: false, driving: false, prewarmed: null, prepared: null, entryReady: null, entryFailures: 0, exitIntent: null, broker: null, exitPrepared: false, exitPreparing: null, stopping: false, leaseUntil: asked + this.o.leaseMs };
+    const t: Tracked = existing ?? { rec, kind, key: priceKey(kind, rec.instrument), watching: false, driving: false, prewarmed: null, prepared: null, entryReady: null, entryFailures: 0, exitFailures: 0, exitIntent: null, broker: null, exitPrepared: false, exitPreparing: null, stopping: false, leaseUntil: asked + this.o.leaseMs };
     t.rec = rec;
     this.live.set(rec.run.id, t);
     this.plan(t);
@@ -391,6 +393,7 @@ export class RunSupervisor {
     this.scheduler.cancel(`${id}:rewarm`);
     this.scheduler.cancel(`${id}:buy`);
     this.scheduler.cancel(`${id}:exit`);
+    this.scheduler.cancel(`${id}:stop`);
     const key = t.key;
     this.books.get(key)?.remove(id);
     this.awaitingBooks.get(key)?.remove(id);
@@ -475,7 +478,6 @@ export class RunSupervisor {
    */
   private runDue(key: string, runId: string, action: () => Promise<void> | undefined, failures = 0): void {
     try {
-      // The usual case makes no closure of its own: at a burst this runs for every buy.
       action()?.catch((e: unknown) => this.dueFailed(key, runId, action, failures, e));
     } catch (e) {
       this.dueFailed(key, runId, action, failures, e);
@@ -538,6 +540,8 @@ export class RunSupervisor {
     } catch (e) {
       if (this.d.clock.now() < t.rec.run.squareOffAt) throw e;
       const reason = `Could not ask the broker about a BUY sent before a restart: ${e instanceof Error ? e.message : String(e)}`;
+      // The BUY may be at the broker: the trader must look.
+      this.alert(t.rec.userId, { code: 'ENTRY_UNCONFIRMED', strategy_id: t.rec.run.strategyId, run_id: runId, message: `${reason}. Check your broker for an open position.` });
       await this.apply(runId, { type: 'ENTRY_FAILED', reason });
       return;
     }
@@ -784,9 +788,8 @@ export class RunSupervisor {
             this.loopEnded(t);
             const id = t.rec.run.id;
             if (broke && t.rec.run.phase === 'BOUGHT') {
-              this.scheduler.schedule(`${id}:exit`, this.d.clock.now() + DUE_RETRY_FIRST_MS, () =>
-                this.runDue(`${id}:exit`, id, () => (t.rec.run.phase === 'BOUGHT' ? this.apply(id, event).then(() => undefined) : undefined)),
-              );
+              // Its own job: the timed exit stays scheduled beside it.
+              this.scheduler.schedule(`${id}:stop`, this.d.clock.now() + DUE_RETRY_FIRST_MS, () => this.runDue(`${id}:stop`, id, () => this.recordSentStop(t, event)));
             }
           }
         })();
@@ -801,6 +804,16 @@ export class RunSupervisor {
         // Not applied and still in position: back in the book, so the next crossing tries again.
         if (this.live.get(t.rec.run.id) === t && t.rec.run.phase === 'BOUGHT') this.book(t.key).upsert(t.rec.run.id, t.rec.run.stopLossPaise);
       });
+  }
+
+  /**
+   * A stop-loss whose SELL left before its write failed: written again (runDue) until it lands. If
+   * it no longer applies (the plan changed meanwhile), the run is planned afresh: back in the stop
+   * book with its timed exit, and any exit loop finds the SELL already sent by its tag.
+   */
+  private async recordSentStop(t: Tracked, event: RunEvent): Promise<void> {
+    if (t.rec.run.phase !== 'BOUGHT' || this.live.get(t.rec.run.id) !== t) return;
+    if (!(await this.apply(t.rec.run.id, event)) && t.rec.run.phase === 'BOUGHT') this.plan(t);
   }
 
   /** Hot path: one Map lookup and one comparison for a tick that crosses nothing. */
@@ -841,19 +854,57 @@ export class RunSupervisor {
     let broke: unknown = null;
     void (async () => {
       try {
+        const prepared = what === 'exit' ? await this.takeExitIntent(t) : null;
         const broker = await this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId);
         if (what === 'enter') await this.executor.enter(t.rec, broker, this.breaker(t.kind));
+        // This life's prepared exit intent, never sent: sent now, with no write in front of it, and
+        // no lookup needed to know it is not at the broker yet.
+        else if (prepared) await this.executor.exit(t.rec, broker, { intent: prepared, result: this.executor.send(broker, prepared) });
         else await this.executor.exit(t.rec, broker);
         if (what === 'enter') t.entryFailures = 0;
+        else t.exitFailures = 0;
       } catch (e) {
         this.d.log.error({ runId: t.rec.run.id, err: e instanceof Error ? e.message : String(e) }, `${what} loop failed`);
         broke = e;
       } finally {
-        // An exit loop that failed (or ended with the run still SELLING) is tried again shortly.
-        this.loopEnded(t, what === 'exit' ? 1_000 : 0);
-        if (what === 'enter' && broke !== null) this.entryLoopFailed(t, broke);
+        if (what === 'exit' && broke !== null) {
+          void this.exitLoopFailed(t, broke);
+        } else {
+          // An exit loop that ended with the run still SELLING is tried again shortly.
+          this.loopEnded(t, what === 'exit' ? 1_000 : 0);
+          if (what === 'enter' && broke !== null) this.entryLoopFailed(t, broke);
+        }
       }
     })();
+  }
+
+  /**
+   * The exit intent this life wrote when the position opened, taken once. It is known never sent;
+   * one whose quantity no longer matches the position is marked so, and the loop writes its own.
+   */
+  private async takeExitIntent(t: Tracked): Promise<OrderIntent | null> {
+    const intent = t.exitIntent;
+    t.exitIntent = null;
+    if (!intent) return null;
+    if (intent.quantity === t.rec.run.positionQuantity - t.rec.run.soldQuantity) return intent;
+    await this.executor.discardPrepared(intent, 'the position changed before the exit');
+    return null;
+  }
+
+  /** A broken exit loop: alerted and given up on by the executor's exit rules, else started again in 1 s. */
+  private async exitLoopFailed(t: Tracked, e: unknown): Promise<void> {
+    t.exitFailures += 1;
+    let gaveUp = false;
+    try {
+      gaveUp = await this.executor.exitBroke(t.rec, t.exitFailures, e);
+    } catch (err) {
+      this.d.log.error({ runId: t.rec.run.id, err: err instanceof Error ? err.message : String(err) }, 'could not record a failed exit');
+    }
+    if (gaveUp) {
+      t.driving = false;
+      return;
+    }
+    this.loopEnded(t, 1_000);
   }
 
   /**

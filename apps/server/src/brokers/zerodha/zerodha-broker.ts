@@ -54,7 +54,9 @@ function toBrokerError(e: unknown): BrokerError {
   return new BrokerError('BROKER_UNAVAILABLE', String(e));
 }
 
-function accepted(r: { order_id: string }): PlaceResult {
+function accepted(r: { order_id?: unknown } | null | undefined): PlaceResult {
+  // A success envelope without an order id: the order may well exist; only a lookup can tell.
+  if (r?.order_id === undefined || r.order_id === null || r.order_id === '') return { kind: 'AMBIGUOUS', cause: 'Kite answered success without an order_id' };
   return { kind: 'ACCEPTED', brokerOrderId: String(r.order_id) };
 }
 
@@ -112,7 +114,7 @@ export class ZerodhaBroker implements Broker {
   }
 
   private sendOrder(call: PreparedHttpRequest, attempt: number): Promise<PlaceResult> {
-    return this.d.rest.send<{ order_id: string }>(call).then(accepted, (e: unknown) => this.placeFailed(call, attempt, e));
+    return this.d.rest.send<{ order_id?: unknown } | null>(call).then(accepted, (e: unknown) => this.placeFailed(call, attempt, e));
   }
 
   private async placeFailed(call: PreparedHttpRequest, attempt: number, e: unknown): Promise<PlaceResult> {
