@@ -46,6 +46,14 @@ describe('engine with Zerodha (Kite sim)', () => {
     return { id: created.body.id, buyAt, sellAt };
   }
 
+  /** A strategy bought at its buy time (the virtual clock moved there). */
+  async function bought(o: { stop?: number; qty?: number } = {}): Promise<{ id: string; buyAt: number; sellAt: number }> {
+    const s = await strategy(o);
+    await p.clock.set(s.buyAt);
+    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    return s;
+  }
+
   const ours = async (s: { id: string }) => (await alice.get(`/strategy/${s.id}/orders`)).body.items as Array<{ side: string; client_order_id: string }>;
   /** What arrived at the sim for this strategy's tags: the ground truth for duplicates. */
   const simOrders = async (s: { id: string }) => {
@@ -72,9 +80,7 @@ describe('engine with Zerodha (Kite sim)', () => {
   }
 
   it('buys at the buy time and sells at the sell time, one order each at the sim', async () => {
-    const s = await strategy();
-    await p.clock.set(s.buyAt);
-    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    const s = await bought();
     await p.clock.set(s.sellAt);
     const done = await until(p, () => phaseIs(alice, s.id, 'EXITED_BY_SELL_TIME'), { label: 'sell-time exit' });
     expect(done.pnl).toBe(0);
@@ -128,9 +134,7 @@ describe('engine with Zerodha (Kite sim)', () => {
   });
 
   it('falls back to REST polling when the feed goes silent, and the stop-loss still fires', async () => {
-    const s = await strategy({ stop: 1590 });
-    await p.clock.set(s.buyAt);
-    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    const s = await bought({ stop: 1590 });
     await control.faults({ feedSilent: true });
     await control.setPrice('INFY', 158_000);
     const out = await until(p, () => phaseIs(alice, s.id, 'EXITED_BY_STOP_LOSS'), { stepMs: 50, label: 'stop-loss via polling' });
@@ -141,9 +145,7 @@ describe('engine with Zerodha (Kite sim)', () => {
   });
 
   it('turns a lost response on the stop-loss SELL (sent before any write) into exactly one SELL', async () => {
-    const s = await strategy({ stop: 1590 });
-    await p.clock.set(s.buyAt);
-    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    const s = await bought({ stop: 1590 });
     // Let the exit intent be prepared, then lose the SELL's response.
     await until(p, async () => (await alice.get(`/strategy/${s.id}/status`)).status === 200, { label: 'status' });
     await new Promise((r) => setTimeout(r, 100));
@@ -190,9 +192,7 @@ describe('engine with Zerodha (Kite sim)', () => {
   });
 
   it('retries the exit through injected 5xx errors until it sells, exactly once', async () => {
-    const s = await strategy();
-    await p.clock.set(s.buyAt);
-    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    const s = await bought();
     await control.faults({ errors5xx: 3 });
     await p.clock.set(s.sellAt);
     await until(p, () => phaseIs(alice, s.id, 'EXITED_BY_SELL_TIME'), { stepMs: 100, label: 'exit after 5xx' });
@@ -204,9 +204,7 @@ describe('engine with Zerodha (Kite sim)', () => {
   });
 
   it('a database outage at the sell time: the exit is tried again until it can be recorded, and sells once', async () => {
-    const s = await strategy();
-    await p.clock.set(s.buyAt);
-    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    const s = await bought();
     await new Promise((r) => setTimeout(r, 300)); // the entry's bookkeeping is written
     await withRunsTableGone(async () => {
       await p.clock.set(s.sellAt);
@@ -236,9 +234,7 @@ describe('engine with Zerodha (Kite sim)', () => {
   });
 
   it('a database outage as the stop-loss SELL leaves: the stop is recorded once the database is back, with that one SELL', async () => {
-    const s = await strategy({ stop: 1590 });
-    await p.clock.set(s.buyAt);
-    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    const s = await bought({ stop: 1590 });
     await new Promise((r) => setTimeout(r, 300)); // the exit intent is written, ready for the fast path
     await withRunsTableGone(async () => {
       await control.setPrice('INFY', 158_000);
@@ -312,9 +308,7 @@ describe('engine with Zerodha (Kite sim)', () => {
   });
 
   it('a lost SELL response whose lookups fail too: never a second SELL, and the exit completes', async () => {
-    const s = await strategy();
-    await p.clock.set(s.buyAt);
-    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    const s = await bought();
     await control.faults({ timeouts: 1, hangMs: 3_000, lookupErrors5xx: 12 });
     await p.clock.set(s.sellAt);
     await until(p, () => phaseIs(alice, s.id, 'EXITED_BY_SELL_TIME'), { stepMs: 50, realTimeoutMs: 30_000, label: 'sold once the broker answers' });
@@ -355,9 +349,7 @@ describe('engine with Zerodha (Kite sim)', () => {
 
   // Last in this file: it moves the virtual clock past the day's cutoff.
   it('an exit whose order book never answers: no second SELL, and past the cutoff the run asks for attention', async () => {
-    const s = await strategy();
-    await p.clock.set(s.buyAt);
-    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { label: 'BOUGHT' });
+    const s = await bought();
     await control.faults({ timeouts: 1, hangMs: 3_000, lookupErrors5xx: 1_000_000 });
     await p.clock.set(s.sellAt);
     await passTime(20, 500);
