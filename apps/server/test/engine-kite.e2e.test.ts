@@ -288,24 +288,21 @@ describe('engine with Zerodha (Kite sim)', () => {
     expect((await simOrders(s)).map((o) => o.side)).toEqual(['BUY', 'SELL']);
   }
 
-  it('turns a lost order response into exactly one order, found by tag, and carries on', async () => {
+  /** The BUY is placed but its answer is lost (plus `lookupErrors5xx` failing order-book reads): bought once, then sold once. */
+  async function lostBuyResponse(lookupErrors5xx: number, wait: { stepMs: number; realTimeoutMs?: number }): Promise<void> {
     const s = await strategy();
-    await control.faults({ timeouts: 1, hangMs: 3_000 });
+    await control.faults({ timeouts: 1, hangMs: 3_000, lookupErrors5xx });
     await p.clock.set(s.buyAt);
-    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { stepMs: 5, label: 'BOUGHT after a lost response' });
-    await oneBuyThenSellTimeExit(s);
-  });
-
-  it('a lost BUY response whose lookups fail too: "unknown" is not "absent", so never a second BUY', async () => {
-    const s = await strategy();
-    // The BUY is placed but its answer is lost, and the order book answers 5xx for a while: the
-    // engine cannot tell whether the broker has the order, so it must neither resend nor give up.
-    await control.faults({ timeouts: 1, hangMs: 3_000, lookupErrors5xx: 12 });
-    await p.clock.set(s.buyAt);
-    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { stepMs: 50, realTimeoutMs: 30_000, label: 'BOUGHT once the broker answers' });
+    await until(p, () => phaseIs(alice, s.id, 'BOUGHT'), { ...wait, label: 'BOUGHT after a lost response' });
     expect((await allSimOrders()).map((o) => o.side)).toEqual(['BUY']);
     await oneBuyThenSellTimeExit(s);
-  });
+  }
+
+  it('turns a lost order response into exactly one order, found by tag, and carries on', () => lostBuyResponse(0, { stepMs: 5 }));
+
+  // The order book answers 5xx for a while too: the engine cannot tell whether the broker has the
+  // order, so it must neither resend nor give up.
+  it('a lost BUY response whose lookups fail too: "unknown" is not "absent", so never a second BUY', () => lostBuyResponse(12, { stepMs: 50, realTimeoutMs: 30_000 }));
 
   it('a lost SELL response whose lookups fail too: never a second SELL, and the exit completes', async () => {
     const s = await bought();

@@ -60,6 +60,11 @@ export interface ExecutorHooks {
   alert(rec: RunRecord, code: string, message: string): void;
 }
 
+/** An intent that may have reached the broker: neither refused by it nor known never sent. */
+function mayBeAtBroker(i: OrderIntentRecord): boolean {
+  return i.status !== 'CANCELLED' && i.status !== 'REJECTED';
+}
+
 /** The outcome of following one order to its end. */
 type Settled = { filled: number; avg: Paise | null; status: BrokerOrder['status']; message: string | null; brokerOrderId: string };
 
@@ -466,7 +471,7 @@ export class OrderExecutor {
     if (prior.length === 0) return 0;
     const latest = prior[0] as OrderIntentRecord;
     for (const i of prior) {
-      if (i.status === 'CANCELLED' || i.status === 'REJECTED') continue;
+      if (!mayBeAtBroker(i)) continue;
       const o = await this.lookup(broker, i.clientOrderId);
       if (!o) continue;
       if (leg === 'ENTRY') {
@@ -518,6 +523,21 @@ export class OrderExecutor {
       }
     }
     return { filled: o.filledQuantity, avg: o.averagePricePaise, status: o.status, message: o.message, brokerOrderId: o.brokerOrderId };
+  }
+
+  /** The run's entry intents that may have reached the broker (neither refused nor known unsent). */
+  async entryCandidates(runId: string): Promise<OrderIntentRecord[]> {
+    return (await this.intents.forRun(runId)).filter((i) => i.leg === 'ENTRY' && mayBeAtBroker(i));
+  }
+
+  /**
+   * Is one of these entry intents (from entryCandidates) an order at the broker? Asked like every
+   * other look-up (errors retried, a found order marked sent); throws OrderLookupUnavailableError
+   * when the broker cannot say: unknown is not "no".
+   */
+  async entryAtBroker(broker: Broker, candidates: readonly OrderIntentRecord[]): Promise<boolean> {
+    for (const i of candidates) if (await this.lookup(broker, i.clientOrderId)) return true;
+    return false;
   }
 
   /**

@@ -519,7 +519,7 @@ export class RunSupervisor {
     }
     // An entry intent that was already there (written by an earlier life of the engine) may have
     // been sent: ask the broker before deciding anything, the price check included.
-    if (!prepared && (await this.entryAtBroker(t, broker))) return this.adoptEntry(t);
+    if (!prepared && (await this.executor.entryAtBroker(broker, await this.executor.entryCandidates(t.rec.run.id)))) return this.adoptEntry(t);
     const due: RunEvent = { type: 'BUY_DUE', lastPricePaise: await this.priceNow(t, broker) };
     await this.decideBuy(t, broker, prepared, due, ready?.broker === broker ? ready.order : null);
   }
@@ -533,10 +533,11 @@ export class RunSupervisor {
     const runId = t.rec.run.id;
     // This life's own entry is on the wire: its loop decides, not a second look.
     if (t.driving) return;
-    if (!(await this.entryCandidates(runId)).length) return this.missedWindow(runId, null);
+    const candidates = await this.executor.entryCandidates(runId);
+    if (!candidates.length) return this.missedWindow(runId, null);
     try {
       const broker = await this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId);
-      if (await this.entryAtBroker(t, broker)) return this.adoptEntry(t);
+      if (await this.executor.entryAtBroker(broker, candidates)) return this.adoptEntry(t);
     } catch (e) {
       if (this.d.clock.now() < t.rec.run.squareOffAt) throw e;
       const reason = `Could not ask the broker about a BUY sent before a restart: ${e instanceof Error ? e.message : String(e)}`;
@@ -546,17 +547,6 @@ export class RunSupervisor {
       return;
     }
     return this.missedWindow(runId, null);
-  }
-
-  /** Entry intents that may have reached the broker (neither refused nor known unsent). */
-  private async entryCandidates(runId: string): Promise<OrderIntent[]> {
-    return (await this.d.intents.forRun(runId)).filter((i) => i.leg === 'ENTRY' && i.status !== 'CANCELLED' && i.status !== 'REJECTED');
-  }
-
-  /** Is one of the run's entry intents an order at the broker? A failed lookup throws: unknown is not "no". */
-  private async entryAtBroker(t: Tracked, broker: Broker): Promise<boolean> {
-    for (const i of await this.entryCandidates(t.rec.run.id)) if (await broker.findOrder({ tag: i.clientOrderId })) return true;
-    return false;
   }
 
   /**
@@ -671,7 +661,7 @@ export class RunSupervisor {
     if (t.rec.run.phase === 'BUYING') return this.drive(t, 'enter');
     if (t.rec.run.phase !== 'WAITING_BUY') return;
     const broker = await this.d.directory.forAccount(t.rec.userId, t.rec.brokerAccountId);
-    if (await this.entryAtBroker(t, broker)) return this.adoptEntry(t);
+    if (await this.executor.entryAtBroker(broker, await this.executor.entryCandidates(t.rec.run.id))) return this.adoptEntry(t);
     // The broker never got it: decided as at a restart (the entry loop sends the next attempt
     // inside the window, or skips the day).
     await this.apply(t.rec.run.id, { type: 'BUY_DUE', lastPricePaise: await this.priceNow(t, broker) });
